@@ -169,6 +169,10 @@ void eng_read_end(eng_read *r);
 /* Root of tree objid as this context sees it; a tree that does not exist
  * there: JET_errObjectNotFound. */
 JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot);
+/* True when the session's transaction has its own (uncommitted) copy of the
+ * tree: then a root page number does not identify a tree state, and caches
+ * keyed by root must not be used. */
+bool eng_read_is_private(const eng_read *r, uint32_t objid);
 
 /*
  * Writing: only inside a transaction (the API layer wraps a lone update in

@@ -150,6 +150,11 @@ typedef enum { CRASH_EXIT = 0, CRASH_POWER_OFF = 1 } crash_action;
 void crash_arm(const char *name, uint64_t countdown, crash_action action, os_vfs *fault_vfs);
 void crash_disarm(void);
 bool crash_point_hit(const char *name); /* returns true when the armed point fires (CRASH_POWER_OFF) */
+/* Arms CRASH_EXIT from the environment, JET_CRASH_POINT=name:countdown, for
+ * child-process crash tests. Reads the variable once per process; later calls
+ * return the first result. Unset: success, nothing armed. Malformed value or
+ * unknown name: JET_errInvalidParameter. */
+JET_ERR crash_arm_from_env(void);
 extern volatile int crash_armed;
 #define JET_CRASH_POINT(name) (JET_UNLIKELY(crash_armed) && crash_point_hit(name))
 

@@ -23,18 +23,18 @@
 #include <unistd.h>
 
 const char *const crash_point_names[] = {
-	"commit.before_log",
-	"commit.after_log_append",
-	"commit.after_flush",
-	"commit.after_publish",
-	"checkpoint.after_pages",
-	"checkpoint.before_header",
-	"checkpoint.after_header",
-	"log.switch",
-	"btree.split",
-	"recovery.mid_redo",
-	"recovery.before_checkpoint",
-	NULL,
+    "commit.before_log",
+    "commit.after_log_append",
+    "commit.after_flush",
+    "commit.after_publish",
+    "checkpoint.after_pages",
+    "checkpoint.before_header",
+    "checkpoint.after_header",
+    "log.switch",
+    "btree.split",
+    "recovery.mid_redo",
+    "recovery.before_checkpoint",
+    NULL,
 };
 
 volatile int crash_armed;

@@ -83,7 +83,7 @@ static uint32_t crc32c_sw_raw(uint32_t c, const uint8_t *p, size_t len)
 
 #ifdef CRC32C_HAVE_HW
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw_raw(uint32_t c, const uint8_t *p,
-								 size_t len)
+								size_t len)
 {
 	while (len && ((uintptr_t)p & 7)) {
 		c = _mm_crc32_u8(c, *p++);

@@ -79,10 +79,10 @@ enum { META_CREATE, META_RENAME, META_UNLINK };
 /* A name operation not yet made durable by sync_dir. */
 typedef struct fault_meta {
 	int kind;
-	char *path;   /* CREATE: the name; RENAME: the new name; UNLINK: the old name */
-	char *from;   /* RENAME: the old name */
-	char *backup; /* RENAME: the replaced target, UNLINK: the file; or NULL */
-	char *dir[2]; /* directories still to sync (realpaths), NULL when synced */
+	char *path;              /* CREATE: the name; RENAME: the new name; UNLINK: the old name */
+	char *from;              /* RENAME: the old name */
+	char *backup;            /* RENAME: the replaced target, UNLINK: the file; or NULL */
+	char *dir[2];            /* directories still to sync (realpaths), NULL when synced */
 	struct fault_meta *next; /* older */
 } fault_meta;
 
@@ -322,7 +322,8 @@ static JET_ERR meta_new(int kind, const char *path, const char *from, fault_meta
 		m->from = jet_strdup(from);
 		m->dir[1] = path_real_parent(from);
 	}
-	if (m->path == NULL || m->dir[0] == NULL || (from && (m->from == NULL || m->dir[1] == NULL))) {
+	if (m->path == NULL || m->dir[0] == NULL ||
+	    (from && (m->from == NULL || m->dir[1] == NULL))) {
 		meta_free(m);
 		return JET_errOutOfMemory;
 	}
@@ -364,8 +365,7 @@ static void power_loss_file(fault_vfs *fv, fault_node *n)
 	os_file *f = NULL;
 	uint64_t cur = 0;
 	uint8_t junk[FAULT_SECTOR];
-	if (n->path == NULL || n->recs == NULL ||
-	    fv->cfg.powerloss_mode == OS_POWERLOSS_KEEP_ALL ||
+	if (n->path == NULL || n->recs == NULL || fv->cfg.powerloss_mode == OS_POWERLOSS_KEEP_ALL ||
 	    fv->inner->open(fv->inner, n->path, 0, &f) < 0)
 		return;
 	uint64_t name_hash = hash_str(path_base(n->path));
@@ -878,7 +878,7 @@ static JET_ERR fault_list_dir(os_vfs *vfs, const char *dirpath,
 	if (vfs == NULL || dirpath == NULL || !*dirpath || fn == NULL)
 		return JET_errInvalidParameter;
 	fault_vfs *fv = (fault_vfs *)vfs;
-	fault_names nm = { NULL, 0, 0 };
+	fault_names nm = {NULL, 0, 0};
 	JET_ERR err = JET_errSuccess;
 	pthread_mutex_lock(&fv->mu);
 	err = fv->st.powered_off ? JET_errDiskIO
@@ -911,21 +911,21 @@ JET_ERR os_fault_create(os_vfs *base, os_vfs **out)
 		return JET_errOutOfMemory;
 	}
 	fv->base = (os_vfs){
-		.name = "fault",
-		.open = fault_open,
-		.close = fault_close,
-		.read = fault_read,
-		.write = fault_write,
-		.sync = fault_sync,
-		.size = fault_size,
-		.truncate = fault_truncate,
-		.lock = fault_lock,
-		.rename = fault_rename,
-		.unlink = fault_unlink,
-		.sync_dir = fault_sync_dir,
-		.mkdir = fault_mkdir,
-		.exists = fault_exists,
-		.list_dir = fault_list_dir,
+	    .name = "fault",
+	    .open = fault_open,
+	    .close = fault_close,
+	    .read = fault_read,
+	    .write = fault_write,
+	    .sync = fault_sync,
+	    .size = fault_size,
+	    .truncate = fault_truncate,
+	    .lock = fault_lock,
+	    .rename = fault_rename,
+	    .unlink = fault_unlink,
+	    .sync_dir = fault_sync_dir,
+	    .mkdir = fault_mkdir,
+	    .exists = fault_exists,
+	    .list_dir = fault_list_dir,
 	};
 	fv->inner = base;
 	fv->cfg.fail_err = JET_errDiskIO;

@@ -149,7 +149,7 @@ static JET_ERR os_posix_write(os_file *f, uint64_t offset, const void *buf, size
 	size_t done = 0;
 	while (done < cb) {
 		ssize_t n =
-			pwrite(pf->fd, (const char *)buf + done, cb - done, (off_t)(offset + done));
+		    pwrite(pf->fd, (const char *)buf + done, cb - done, (off_t)(offset + done));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -318,21 +318,21 @@ HandleError:
 }
 
 static os_vfs os_posix_vfs = {
-	.name = "posix",
-	.open = os_posix_open,
-	.close = os_posix_close,
-	.read = os_posix_read,
-	.write = os_posix_write,
-	.sync = os_posix_sync,
-	.size = os_posix_size,
-	.truncate = os_posix_truncate,
-	.lock = os_posix_lock,
-	.rename = os_posix_rename,
-	.unlink = os_posix_unlink,
-	.sync_dir = os_posix_sync_dir,
-	.mkdir = os_posix_mkdir,
-	.exists = os_posix_exists,
-	.list_dir = os_posix_list_dir,
+    .name = "posix",
+    .open = os_posix_open,
+    .close = os_posix_close,
+    .read = os_posix_read,
+    .write = os_posix_write,
+    .sync = os_posix_sync,
+    .size = os_posix_size,
+    .truncate = os_posix_truncate,
+    .lock = os_posix_lock,
+    .rename = os_posix_rename,
+    .unlink = os_posix_unlink,
+    .sync_dir = os_posix_sync_dir,
+    .mkdir = os_posix_mkdir,
+    .exists = os_posix_exists,
+    .list_dir = os_posix_list_dir,
 };
 
 os_vfs *os_vfs_posix(void)

@@ -99,8 +99,7 @@ START_TEST(test_extend)
 		uint32_t whole = crc32c(buf, len);
 		ck_assert_uint_eq(crc32c_extend(crc32c(buf, cut), buf + cut, len - cut), whole);
 		ck_assert_uint_eq(
-			crc32c_extend_sw(crc32c_extend_sw(0, buf, cut), buf + cut, len - cut),
-			whole);
+		    crc32c_extend_sw(crc32c_extend_sw(0, buf, cut), buf + cut, len - cut), whole);
 		/* Three pieces, mixing the engines: they must agree mid-stream. */
 		size_t cut2 = cut + (len - cut ? rnd() % (len - cut + 1) : 0);
 		uint32_t c = crc32c_extend_sw(0, buf, cut);

@@ -176,7 +176,7 @@ START_TEST(test_posix_read_write)
 	ck_assert_uint_eq(sz, 50);
 	ck_assert_int_eq(os_close(f), JET_errSuccess);
 
-	uint8_t zero[50] = { 0 };
+	uint8_t zero[50] = {0};
 	assert_file_is(P("a"), zero, 50);
 	ck_assert_int_eq(os_open(v, P("a"), OS_OPEN_CREATE | OS_OPEN_EXCL, &f),
 			 JET_errDatabaseDuplicate);
@@ -238,7 +238,7 @@ START_TEST(test_posix_names)
 {
 	os_vfs *v = os_vfs_posix();
 	bool ex;
-	names nm = { .n = 0 };
+	names nm = {.n = 0};
 	uint8_t one = 1, two = 2;
 
 	write_all(P("x"), &one, 1);
@@ -333,7 +333,7 @@ static void fail_third_write(JET_ERR fail_err)
 	os_file *f;
 	os_fault_stats st;
 	uint8_t buf[4096];
-	os_fault_config cfg = { .fail_at = 3, .fail_kinds = OS_FAULT_WRITE, .fail_err = fail_err };
+	os_fault_config cfg = {.fail_at = 3, .fail_kinds = OS_FAULT_WRITE, .fail_err = fail_err};
 	os_fault_configure(fv, &cfg);
 	fill(buf, sizeof buf, 3);
 	ck_assert_int_eq(os_open(fv, P("f"), OS_OPEN_CREATE, &f), JET_errSuccess);
@@ -377,10 +377,10 @@ START_TEST(test_fault_short_write)
 	memset(old, 0xAA, sizeof old);
 	fill(neu, sizeof neu, 9);
 	write_all(P("f"), old, sizeof old);
-	os_fault_config cfg = { .fail_at = 1,
-				.fail_kinds = OS_FAULT_WRITE,
-				.fail_err = JET_errDiskIO,
-				.fail_short_write = true };
+	os_fault_config cfg = {.fail_at = 1,
+			       .fail_kinds = OS_FAULT_WRITE,
+			       .fail_err = JET_errDiskIO,
+			       .fail_short_write = true};
 	os_fault_configure(fv, &cfg);
 	ck_assert_int_eq(os_open(fv, P("f"), 0, &f), JET_errSuccess);
 	/* 4196 bytes: half is 2098, rounded down to 2048. */
@@ -404,16 +404,16 @@ START_TEST(test_fault_sticky_and_kinds)
 {
 	os_vfs *fv = new_fault();
 	os_file *f;
-	uint8_t buf[512] = { 1 };
+	uint8_t buf[512] = {1};
 	size_t got;
-	os_fault_config cfg = { .fail_at = 2,
-				.fail_kinds = OS_FAULT_WRITE | OS_FAULT_SYNC,
-				.fail_err = JET_errDiskIO,
-				.fail_sticky = true };
+	os_fault_config cfg = {.fail_at = 2,
+			       .fail_kinds = OS_FAULT_WRITE | OS_FAULT_SYNC,
+			       .fail_err = JET_errDiskIO,
+			       .fail_sticky = true};
 	os_fault_configure(fv, &cfg);
 	ck_assert_int_eq(os_open(fv, P("f"), OS_OPEN_CREATE, &f), JET_errSuccess);
 	ck_assert_int_eq(os_write(f, 0, buf, sizeof buf), JET_errSuccess); /* call 1 */
-	ck_assert_int_eq(os_sync(f), JET_errDiskIO);                        /* call 2 */
+	ck_assert_int_eq(os_sync(f), JET_errDiskIO);                       /* call 2 */
 	for (int i = 0; i < 5; i++) {
 		ck_assert_int_eq(os_write(f, 0, buf, sizeof buf), JET_errDiskIO);
 		ck_assert_int_eq(os_sync(f), JET_errDiskIO);
@@ -426,14 +426,14 @@ START_TEST(test_fault_sticky_and_kinds)
 	ck_assert_uint_eq(st.failures_injected, 11);
 
 	/* Meta kind: rename, unlink, mkdir and truncate are what it fails. */
-	cfg = (os_fault_config){ .fail_at = 1, .fail_kinds = OS_FAULT_META,
-				 .fail_err = JET_errDiskFull };
+	cfg = (os_fault_config){
+	    .fail_at = 1, .fail_kinds = OS_FAULT_META, .fail_err = JET_errDiskFull};
 	os_fault_configure(fv, &cfg);
 	ck_assert_int_eq(fv->rename(fv, P("f"), P("g")), JET_errDiskFull);
 	ck_assert(file_exists(P("f")) && !file_exists(P("g")));
 	ck_assert_int_eq(fv->rename(fv, P("f"), P("g")), JET_errSuccess);
-	cfg = (os_fault_config){ .fail_at = 1, .fail_kinds = OS_FAULT_OPEN,
-				 .fail_err = JET_errDiskIO };
+	cfg =
+	    (os_fault_config){.fail_at = 1, .fail_kinds = OS_FAULT_OPEN, .fail_err = JET_errDiskIO};
 	os_fault_configure(fv, &cfg);
 	os_file *f2 = NULL;
 	ck_assert_int_eq(os_open(fv, P("g"), 0, &f2), JET_errDiskIO);
@@ -478,7 +478,7 @@ static void durable_then_unsynced(os_vfs *fv, uint8_t *a_old, uint8_t *a_new)
 	ck_assert_int_eq(fv->unlink(fv, P("e")), JET_errSuccess);
 	ck_assert(!file_exists(P("e")) && !file_exists(P("c")));
 	/* The hidden copies never show through the vfs. */
-	names nm = { .n = 0 };
+	names nm = {.n = 0};
 	ck_assert_int_eq(fv->list_dir(fv, g_dir, collect, &nm), JET_errSuccess);
 	ck_assert_int_eq(nm.n, 3);
 	ck_assert(names_has(&nm, "a") && names_has(&nm, "b") && names_has(&nm, "d"));
@@ -489,7 +489,7 @@ static void durable_then_unsynced(os_vfs *fv, uint8_t *a_old, uint8_t *a_new)
 
 static int count_backups(void)
 {
-	names nm = { .n = 0 };
+	names nm = {.n = 0};
 	ck_assert_int_eq(os_vfs_posix()->list_dir(os_vfs_posix(), g_dir, collect, &nm),
 			 JET_errSuccess);
 	int n = 0;
@@ -503,7 +503,7 @@ START_TEST(test_powerloss_drop_all)
 	os_vfs *fv = new_fault();
 	static uint8_t a_old[8192], a_new[12288];
 	/* Syncs: a, dir, b, then the 4th is the loss. */
-	os_fault_config cfg = { .powerloss_at = 4, .powerloss_mode = OS_POWERLOSS_DROP_ALL };
+	os_fault_config cfg = {.powerloss_at = 4, .powerloss_mode = OS_POWERLOSS_DROP_ALL};
 	os_fault_configure(fv, &cfg);
 	durable_then_unsynced(fv, a_old, a_new);
 
@@ -525,7 +525,7 @@ START_TEST(test_powerloss_keep_all)
 {
 	os_vfs *fv = new_fault();
 	static uint8_t a_old[8192], a_new[12288];
-	os_fault_config cfg = { .powerloss_at = 4, .powerloss_mode = OS_POWERLOSS_KEEP_ALL };
+	os_fault_config cfg = {.powerloss_at = 4, .powerloss_mode = OS_POWERLOSS_KEEP_ALL};
 	os_fault_configure(fv, &cfg);
 	durable_then_unsynced(fv, a_old, a_new);
 
@@ -560,7 +560,7 @@ START_TEST(test_powerloss_dir_sync_makes_durable)
 	os_fault_power_off(fv);
 	assert_file_is(P("sub/old"), "N", 1);
 	ck_assert(!file_exists(P("sub/new")) && !file_exists(P("sub/gone")));
-	names nm = { .n = 0 };
+	names nm = {.n = 0};
 	ck_assert_int_eq(os_vfs_posix()->list_dir(os_vfs_posix(), P("sub"), collect, &nm),
 			 JET_errSuccess);
 	ck_assert_int_eq(nm.n, 1);
@@ -576,7 +576,7 @@ START_TEST(test_powered_off_until_reset)
 	uint8_t buf[SECT];
 	size_t got;
 	bool ex;
-	names nm = { .n = 0 };
+	names nm = {.n = 0};
 	ck_assert_int_eq(os_open(fv, P("f"), OS_OPEN_CREATE, &f), JET_errSuccess);
 	ck_assert_int_eq(os_write(f, 0, "x", 1), JET_errSuccess);
 	os_fault_power_off(fv);
@@ -620,7 +620,7 @@ static uint8_t *random_loss(const char *dir, uint64_t seed, size_t *pcb)
 	static uint8_t old[NSECT * SECT], neu[(NSECT + 8) * SECT];
 	char path[512];
 	snprintf(path, sizeof path, "%s/r", dir);
-	os_fault_config cfg = { .powerloss_mode = OS_POWERLOSS_RANDOM, .seed = seed };
+	os_fault_config cfg = {.powerloss_mode = OS_POWERLOSS_RANDOM, .seed = seed};
 	os_fault_configure(fv, &cfg);
 	fill(old, sizeof old, 5);
 	fill(neu, sizeof neu, 200);
@@ -640,14 +640,14 @@ static uint8_t *random_loss(const char *dir, uint64_t seed, size_t *pcb)
 	uint8_t *b = read_all(path, pcb);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_msg(*pcb == sizeof old || *pcb == sizeof neu, "size %zu", *pcb);
-	int fate[3] = { 0, 0, 0 };
+	int fate[3] = {0, 0, 0};
 	for (size_t s = 0; s < *pcb / SECT; s++) {
 		const uint8_t *p = b + s * SECT;
 		if (s < NSECT && memcmp(p, old + s * SECT, SECT) == 0) {
 			fate[0]++;
 		} else if (memcmp(p, neu + s * SECT, SECT) == 0) {
 			fate[1]++;
-		} else if (s >= NSECT && memcmp(p, (uint8_t[SECT]){ 0 }, SECT) == 0) {
+		} else if (s >= NSECT && memcmp(p, (uint8_t[SECT]){0}, SECT) == 0) {
 			fate[0]++; /* beyond the synced size, "old" is the zeros of a hole */
 		} else {
 			/* Garbage, not a mix of old and new within the sector. */
@@ -717,7 +717,7 @@ START_TEST(test_fault_threads)
 	write_all(P("t"), base, sizeof base);
 	ck_assert_int_eq(os_open(fv, P("t"), 0, &f), JET_errSuccess);
 	for (int i = 0; i < T; i++) {
-		args[i] = (thr_arg){ f, i };
+		args[i] = (thr_arg){f, i};
 		ck_assert_int_eq(pthread_create(&th[i], NULL, writer, &args[i]), 0);
 	}
 	for (int i = 0; i < T; i++) {

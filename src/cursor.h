@@ -1,0 +1,106 @@
+/*
+ * cursor.h - a JET_TABLEID: a cursor on a table, its current index and
+ * position, the key being made, the index range and the update in progress.
+ *
+ * Position model. A cursor remembers where it is by key, never by page:
+ * the current index entry's key (for a secondary index that includes or
+ * accompanies the primary key) and the primary key (the bookmark). The
+ * b+tree cursor is only used within one Jet* call; each call re-seeks from
+ * the saved key, so another session's commit, a write of our own, or a
+ * rollback can never leave the cursor pointing at a page that changed.
+ * The current record's bytes are copied once into a per-cursor buffer,
+ * tagged with the eng_read view they were read in; JetRetrieveColumn uses
+ * that copy without touching the tree while the view is unchanged.
+ */
+#ifndef JET_CURSOR_H
+#define JET_CURSOR_H
+
+#include "api.h"
+#include "table.h"
+
+enum cursor_pos {
+	CUR_BEFORE_FIRST = 0, /* fresh, or moved before the first entry */
+	CUR_ON,               /* on the entry whose key is saved (it may be gone since) */
+	CUR_AFTER_LAST,       /* moved past the last entry */
+};
+
+enum cursor_prep {
+	CUR_PREP_NONE = 0,
+	CUR_PREP_INSERT,
+	CUR_PREP_REPLACE,
+};
+
+struct api_cursor {
+	TAILQ_ENTRY(api_cursor) link;
+	api_sess *sess;
+	JET_TABLEID handle;
+	jdb *db;
+	JET_DBID dbid;
+	tbl_def *td;
+	tbl_rt *rt;          /* counts this cursor in nopen */
+	bool readonly;
+	int level;           /* transaction level when opened */
+
+	/* current index: NULL = the clustered order (primary index or DBK) */
+	const tbl_index *ix;
+	uint32_t ix_objid;   /* tree of the current index */
+
+	/* position */
+	int pos;             /* enum cursor_pos */
+	uint8_t ekey[TBL_KEY_BUF]; /* current entry key in the current index's tree */
+	size_t cbEkey;
+	uint8_t pk[TBL_KEY_BUF];   /* primary key of the current record */
+	size_t cbPk;
+	uint8_t *rec;        /* copy of the current record */
+	size_t cbRec, capRec;
+	uint64_t rec_view;   /* view the copy was read in; 0 = not valid */
+
+	bt_cursor *bt;       /* per-call positioning only (see above) */
+
+	/* the key being made (JetMakeKey) */
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey;
+	uint32_t nsegKey;    /* segments given */
+	bool key_made;
+	bool key_limit;      /* made with a limit bit: already a start/end limit */
+
+	/* index range (JetSetIndexRange) */
+	bool range;
+	bool range_upper;    /* limit is an upper bound */
+	uint8_t rkey[TBL_KEY_BUF]; /* entries must be < rkey (upper) or >= rkey (lower) */
+	size_t cbRkey;
+
+	/* update in progress */
+	int prep;            /* enum cursor_prep */
+	rec_edit *edit;
+	uint8_t upk[TBL_KEY_BUF]; /* replace: primary key of the record being replaced */
+	size_t cbUpk;
+};
+
+/* Opens a cursor on td (takes a reference), registers it with the session
+ * and hands out its JET_TABLEID. */
+JET_ERR cursor_open(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, bool readonly,
+		    JET_TABLEID *ptableid);
+void cursor_close(api_cursor *c);
+/* Replaces the cursor's definition (after DDL through it). */
+void cursor_set_def(api_cursor *c, tbl_def *td);
+/* Positions before the first entry of the current index. */
+void cursor_reset_position(api_cursor *c);
+
+/* Makes sure c->rec holds the current record as r sees it:
+ * JET_errNoCurrentRecord when not on a record, JET_errRecordDeleted when it
+ * is gone. */
+JET_ERR cursor_current_record(api_cursor *c, eng_read *r);
+/* Moves (JetMove semantics for cRow: JET_MoveFirst, JET_MoveLast, +-n). */
+JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit);
+/* Seeks with the made key. */
+JET_ERR cursor_seek(api_cursor *c, eng_read *r, JET_GRBIT grbit);
+/* Positions on the record with primary key pk in the current index. */
+JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbPk);
+/* Sets the current index (NULL: clustered) and moves to its first entry
+ * unless nomove (then stays on the current record). */
+JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool nomove);
+/* Releases the per-call b+tree position (end of every Jet* call). */
+void cursor_park(api_cursor *c);
+
+#endif

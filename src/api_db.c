@@ -1,0 +1,197 @@
+/*
+ * api_db.c - JetCreateDatabase, JetAttachDatabase, JetDetachDatabase,
+ * JetOpenDatabase, JetCloseDatabase, JetGetDatabaseInfo.
+ *
+ * As in ESE, attaching makes a database known to the instance, opening
+ * gives one session a JET_DBID for it. JetCreateDatabase does both.
+ */
+#include <stdio.h>
+
+#include "api_int.h"
+#include "cursor.h"
+
+static JET_ERR check_path(const char *sz)
+{
+	if (!sz || !*sz)
+		return JET_errInvalidParameter;
+	if (strlen(sz) >= 1024)
+		return JET_errInvalidPath;
+	return JET_errSuccess;
+}
+
+static JET_ERR open_in_session(api_sess *s, jdb *db, bool readonly, JET_DBID *pdbid)
+{
+	for (JET_DBID d = 1; d < API_MAX_DBIDS; d++)
+		if (!s->dbs[d].used) {
+			s->dbs[d].db = db;
+			s->dbs[d].readonly = readonly;
+			s->dbs[d].used = true;
+			*pdbid = d;
+			return JET_errSuccess;
+		}
+	return JET_errTooManyOpenDatabases;
+}
+
+JET_ERR JET_API JetCreateDatabaseA(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR szConnect,
+				   JET_DBID *pdbid, JET_GRBIT grbit)
+{
+	(void)szConnect;
+	api_sess *s;
+	jdb *db;
+	JET_ERR err;
+	CallR(api_enter(sesid, &s));
+	if ((err = check_path(szFilename)) < 0 || !pdbid)
+		Error(err < 0 ? err : JET_errInvalidParameter);
+	if (grbit & ~(JET_GRBIT)(JET_bitDbOverwriteExisting | JET_bitDbRecoveryOff))
+		Error(JET_errInvalidGrbit);
+	if (eng_txn_level(s->eng) > 0)
+		Error(JET_errInTransaction);
+	Call(eng_db_create(s->inst->eng, szFilename, (grbit & JET_bitDbOverwriteExisting) != 0, &db));
+	Call(open_in_session(s, db, false, pdbid));
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetAttachDatabaseA(JET_SESID sesid, const char *szFilename, JET_GRBIT grbit)
+{
+	api_sess *s;
+	jdb *db;
+	JET_ERR err;
+	CallR(api_enter(sesid, &s));
+	if ((err = check_path(szFilename)) < 0)
+		goto HandleError;
+	if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive))
+		Error(JET_errInvalidGrbit);
+	err = eng_db_attach(s->inst->eng, szFilename, (grbit & JET_bitDbReadOnly) != 0, &db);
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+static bool db_open_anywhere(api_inst *i, jdb *db)
+{
+	bool used = false;
+	pthread_mutex_lock(&i->lock);
+	api_sess *o;
+	TAILQ_FOREACH(o, &i->sessions, link)
+	{
+		for (int d = 1; d < API_MAX_DBIDS; d++)
+			if (o->dbs[d].used && o->dbs[d].db == db)
+				used = true;
+	}
+	pthread_mutex_unlock(&i->lock);
+	return used;
+}
+
+JET_ERR JET_API JetDetachDatabaseA(JET_SESID sesid, const char *szFilename)
+{
+	api_sess *s;
+	JET_ERR err = JET_errSuccess;
+	CallR(api_enter(sesid, &s));
+	if (szFilename && strlen(szFilename) >= 1024)
+		Error(JET_errInvalidPath);
+	if (eng_txn_level(s->eng) > 0)
+		Error(JET_errInTransaction);
+	if (!szFilename || !*szFilename) {
+		/* Every attached database. */
+		for (;;) {
+			jdb *db = NULL;
+			for (int d = 1; d < API_MAX_DBIDS && !db; d++)
+				if (s->dbs[d].used)
+					db = s->dbs[d].db;
+			if (!db)
+				break;
+			Error(JET_errDatabaseInUse);
+		}
+		Error(JET_wrnNyi); /* detaching every database by NULL: not yet */
+	}
+	jdb *db = eng_db_find(s->inst->eng, szFilename);
+	if (!db)
+		Error(JET_errDatabaseNotFound);
+	if (db_open_anywhere(s->inst, db))
+		Error(JET_errDatabaseInUse);
+	err = eng_db_detach(s->inst->eng, db);
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetOpenDatabaseA(JET_SESID sesid, const char *szFilename, const char *szConnect,
+				 JET_DBID *pdbid, JET_GRBIT grbit)
+{
+	(void)szConnect;
+	api_sess *s;
+	JET_ERR err;
+	CallR(api_enter(sesid, &s));
+	if ((err = check_path(szFilename)) < 0 || !pdbid)
+		Error(err < 0 ? err : JET_errInvalidParameter);
+	if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive))
+		Error(JET_errInvalidGrbit);
+	jdb *db = eng_db_find(s->inst->eng, szFilename);
+	if (!db)
+		Error(JET_errDatabaseNotFound);
+	err = open_in_session(s, db, (grbit & JET_bitDbReadOnly) || eng_db_readonly(db), pdbid);
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit)
+{
+	api_sess *s;
+	JET_ERR err = JET_errSuccess;
+	jdb *db;
+	CallR(api_enter(sesid, &s));
+	if (grbit)
+		Error(JET_errInvalidGrbit);
+	Call(api_db(s, dbid, &db, NULL));
+	api_cursor *c;
+	TAILQ_FOREACH(c, &s->cursors, link)
+	{
+		if (c->dbid == dbid)
+			Error(JET_errTableInUse);
+	}
+	memset(&s->dbs[dbid], 0, sizeof(s->dbs[dbid]));
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResult,
+				    unsigned long cbMax, unsigned long InfoLevel)
+{
+	api_sess *s;
+	JET_ERR err = JET_errSuccess;
+	jdb *db;
+	CallR(api_enter(sesid, &s));
+	Call(api_db(s, dbid, &db, NULL));
+	if (!pvResult)
+		Error(JET_errInvalidParameter);
+	eng_db_stats st;
+	eng_db_stats_get(db, &st);
+	switch (InfoLevel) {
+	case JET_DbInfoFilename: {
+		const char *p = eng_db_path(db);
+		Call(api_copy_out(p, strlen(p) + 1, pvResult, cbMax));
+		break;
+	}
+	case JET_DbInfoFilesize:
+	case JET_DbInfoSpaceOwned:
+	case JET_DbInfoSpaceAvailable:
+	case JET_DbInfoPageSize: {
+		unsigned long v = InfoLevel == JET_DbInfoPageSize ? eng_db_page_size(db)
+				  : InfoLevel == JET_DbInfoSpaceAvailable ? st.free_pages
+									  : st.page_count;
+		if (cbMax < sizeof(unsigned long))
+			Error(JET_errInvalidBufferSize);
+		memcpy(pvResult, &v, sizeof(v));
+		break;
+	}
+	default:
+		Error(JET_errInvalidParameter);
+	}
+HandleError:
+	api_leave(s);
+	return err;
+}

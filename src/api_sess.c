@@ -1,0 +1,253 @@
+/*
+ * api_sess.c - sessions and transactions: JetBeginSession, JetDupSession,
+ * JetEndSession, JetBeginTransaction(2), JetCommitTransaction, JetRollback;
+ * and api_enter/api_leave, the gate every session call passes.
+ *
+ * api_enter checks, in ESE's order: a live instance at all
+ * (JET_errNotInitialized), the handle (JET_errInvalidSesid), the instance's
+ * state (JET_errTermInProgress, JET_errClientRequestToStopJetService,
+ * JET_errInstanceUnavailable), then marks the session busy with the calling
+ * thread; a call from another thread while it is busy is refused at once
+ * (JET_errSessionSharingViolation; JET_errSessionInUse for JetEndSession).
+ * The busy mark is set under the handle table's lock, so a session cannot
+ * be freed between its lookup and the mark.
+ */
+#include <stdatomic.h>
+
+#include "api_int.h"
+#include "cursor.h"
+
+static unsigned long self_id(void)
+{
+	unsigned long id = (unsigned long)pthread_self();
+	return id ? id : 1;
+}
+
+JET_ERR api_enter_ex(JET_SESID sesid, int flags, api_sess **out)
+{
+	JET_ERR err = JET_errSuccess;
+	if (atomic_load(&api_running_instances) <= 0)
+		return JET_errNotInitialized;
+	handle_lock(&api_sessions);
+	api_sess *s = handle_get_locked(&api_sessions, sesid);
+	if (!s)
+		Error(JET_errInvalidSesid);
+	switch (s->inst->state) {
+	case API_INST_RUNNING:
+		break;
+	case API_INST_TERMINATING:
+		Error(JET_errTermInProgress);
+	case API_INST_STOPPED:
+		if (!(flags & API_ENTER_ALLOW_STOPPED))
+			Error(JET_errClientRequestToStopJetService);
+		break;
+	default:
+		Error(JET_errNotInitialized);
+	}
+	if (eng_inst_fatal(s->inst->eng) && !(flags & API_ENTER_END_SESSION))
+		Error(JET_errInstanceUnavailable);
+	unsigned long expected = 0;
+	if (!atomic_compare_exchange_strong(&s->in_call, &expected, self_id()))
+		Error((flags & API_ENTER_END_SESSION) ? JET_errSessionInUse
+						      : JET_errSessionSharingViolation);
+	*out = s;
+HandleError:
+	handle_unlock(&api_sessions);
+	return err;
+}
+
+JET_ERR api_enter(JET_SESID sesid, api_sess **out) { return api_enter_ex(sesid, 0, out); }
+
+void api_leave(api_sess *s)
+{
+	if (s)
+		atomic_store(&s->in_call, 0);
+}
+
+JET_ERR api_db(api_sess *s, JET_DBID dbid, jdb **out, bool *preadonly)
+{
+	if (dbid == 0 || dbid >= API_MAX_DBIDS || !s->dbs[dbid].used)
+		return JET_errInvalidDatabaseId;
+	*out = s->dbs[dbid].db;
+	if (preadonly)
+		*preadonly = s->dbs[dbid].readonly || eng_db_readonly(s->dbs[dbid].db);
+	return JET_errSuccess;
+}
+
+JET_ERR api_tableid_new(api_cursor *c, JET_TABLEID *out)
+{
+	return handle_new(&api_tables, c, out);
+}
+
+JET_ERR api_tableid_get(api_sess *s, JET_TABLEID tableid, api_cursor **out)
+{
+	api_cursor *c = handle_get(&api_tables, tableid);
+	if (!c || c->sess != s)
+		return JET_errInvalidTableId;
+	*out = c;
+	return JET_errSuccess;
+}
+
+void api_tableid_free(JET_TABLEID tableid) { handle_free(&api_tables, tableid); }
+
+JET_ERR api_copy_out(const void *src, size_t cb, void *dst, unsigned long cbMax)
+{
+	if (!dst)
+		return JET_errInvalidParameter;
+	if (cb > cbMax)
+		return JET_errBufferTooSmall;
+	memcpy(dst, src, cb);
+	return JET_errSuccess;
+}
+
+/* ---- sessions ---- */
+
+static JET_ERR sess_new(api_inst *i, api_sess **out)
+{
+	JET_ERR err = JET_errSuccess;
+	api_sess *s = NULL;
+	pthread_mutex_lock(&i->lock);
+	if (i->state != API_INST_RUNNING) {
+		err = i->state == API_INST_STOPPED ? JET_errClientRequestToStopJetService
+		      : i->state == API_INST_TERMINATING ? JET_errTermInProgress
+							 : JET_errNotInitialized;
+		goto HandleError;
+	}
+	if (i->nsessions >= eng_inst_params(i->eng)->max_sessions)
+		Error(JET_errOutOfSessions);
+	s = jet_calloc(1, sizeof(*s));
+	if (!s)
+		Error(JET_errOutOfMemory);
+	s->inst = i;
+	TAILQ_INIT(&s->cursors);
+	Call(eng_sess_begin(i->eng, &s->eng));
+	JET_API_PTR h;
+	err = handle_new(&api_sessions, s, &h);
+	if (err < 0) {
+		(void)eng_sess_end(s->eng);
+		goto HandleError;
+	}
+	s->handle = (uint32_t)h;
+	TAILQ_INSERT_TAIL(&i->sessions, s, link);
+	i->nsessions++;
+	pthread_mutex_unlock(&i->lock);
+	*out = s;
+	return JET_errSuccess;
+HandleError:
+	pthread_mutex_unlock(&i->lock);
+	jet_free(s);
+	return err;
+}
+
+JET_ERR JET_API JetBeginSessionA(JET_INSTANCE instance, JET_SESID *psesid, JET_PCSTR szUserName,
+				 JET_PCSTR szPassword)
+{
+	(void)szUserName;
+	(void)szPassword;
+	api_inst *i;
+	api_sess *s;
+	if (!psesid)
+		return JET_errInvalidParameter;
+	if (atomic_load(&api_running_instances) <= 0)
+		return JET_errNotInitialized;
+	CallR(api_inst_get(instance, &i));
+	CallR(sess_new(i, &s));
+	*psesid = s->handle;
+	return JET_errSuccess;
+}
+
+JET_ERR JET_API JetDupSession(JET_SESID sesid, JET_SESID *psesid)
+{
+	api_sess *s, *d;
+	if (!psesid)
+		return JET_errInvalidParameter;
+	CallR(api_enter(sesid, &s));
+	JET_ERR err = sess_new(s->inst, &d);
+	api_leave(s);
+	if (err >= 0)
+		*psesid = d->handle;
+	return err;
+}
+
+/* Rolls back, closes cursors and databases, frees. The caller holds the
+ * session's busy mark (or is JetTerm, when no other call can run). */
+JET_ERR api_sess_destroy(api_sess *s)
+{
+	JET_ERR err = JET_errSuccess;
+	api_inst *i = s->inst;
+	cursor_close_session_cursors(s, 0);
+	if (eng_txn_level(s->eng) > 0)
+		Call(eng_txn_rollback(s->eng, true));
+	Call(eng_sess_end(s->eng));
+	handle_free(&api_sessions, s->handle);
+	pthread_mutex_lock(&i->lock);
+	TAILQ_REMOVE(&i->sessions, s, link);
+	i->nsessions--;
+	pthread_mutex_unlock(&i->lock);
+	jet_free(s);
+HandleError:
+	return err;
+}
+
+JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
+{
+	api_sess *s;
+	CallR(api_enter_ex(sesid, API_ENTER_ALLOW_STOPPED | API_ENTER_END_SESSION, &s));
+	JET_ERR err = JET_errSuccess;
+	if (grbit & ~(JET_GRBIT)JET_bitForceSessionClosed)
+		Error(JET_errInvalidParameter);
+	if (eng_inst_fatal(s->inst->eng))
+		Error(JET_errInstanceUnavailable);
+	err = api_sess_destroy(s);
+	if (err >= 0)
+		return err; /* s is gone: no api_leave */
+HandleError:
+	api_leave(s);
+	return err;
+}
+
+/* ---- transactions ---- */
+
+JET_ERR JET_API JetBeginTransaction2(JET_SESID sesid, JET_GRBIT grbit)
+{
+	api_sess *s;
+	CallR(api_enter(sesid, &s));
+	JET_ERR err;
+	if (grbit & ~(JET_GRBIT)JET_bitTransactionReadOnly)
+		err = JET_errInvalidGrbit;
+	else if (grbit && eng_txn_level(s->eng) > 0)
+		err = JET_errInvalidGrbit; /* read-only applies to a whole transaction */
+	else
+		err = eng_txn_begin(s->eng, (grbit & JET_bitTransactionReadOnly) != 0);
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetBeginTransaction(JET_SESID sesid) { return JetBeginTransaction2(sesid, 0); }
+
+JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
+{
+	api_sess *s;
+	CallR(api_enter(sesid, &s));
+	JET_ERR err = eng_txn_commit(s->eng, grbit);
+	api_leave(s);
+	return err;
+}
+
+JET_ERR JET_API JetRollback(JET_SESID sesid, JET_GRBIT grbit)
+{
+	api_sess *s;
+	CallR(api_enter(sesid, &s));
+	JET_ERR err = JET_errSuccess;
+	if (grbit & ~(JET_GRBIT)JET_bitRollbackAll)
+		Error(JET_errInvalidGrbit);
+	int level = eng_txn_level(s->eng);
+	if (level == 0)
+		Error(JET_errNotInTransaction);
+	/* ESE closes the tables opened inside the levels rolled back. */
+	cursor_close_session_cursors(s, (grbit & JET_bitRollbackAll) ? 1 : level);
+	err = eng_txn_rollback(s->eng, (grbit & JET_bitRollbackAll) != 0);
+HandleError:
+	api_leave(s);
+	return err;
+}

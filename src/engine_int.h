@@ -1,0 +1,202 @@
+/*
+ * engine_int.h - the engine's internal structures, shared by engine.c
+ * (instances, databases, versions, checkpoints), txn.c (sessions,
+ * transactions, locks, commit) and recovery.c. Nothing outside those three
+ * files includes it.
+ */
+#ifndef JET_ENGINE_INT_H
+#define JET_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/queue.h>
+
+#include "engine.h"
+#include "logrec.h"
+
+#define ENG_MAX_DBS 16
+#define ENG_MAX_LEVELS 7
+
+/* A committed version of one database. Immutable except refs. */
+struct jver {
+	uint64_t ver;
+	uint32_t dir_root;
+	uint32_t refs;           /* snapshots and reads pinning it, +1 while current */
+	jet_lsn lsn_end;         /* log end after this version's COMMIT */
+	uint64_t commit_time_ns;
+	TAILQ_ENTRY(jver) link;  /* jdb.versions, ascending ver */
+};
+
+/* The lock table: one entry per (tree, key) written since the oldest
+ * snapshot. Keys are identified by a 64-bit hash of (objid, key bytes); a
+ * collision can only cause a spurious WriteConflict, never a missed one. */
+typedef struct lock_entry {
+	uint64_t hash;           /* 0 = empty slot, 1 = tombstone */
+	struct jsess *owner;     /* live writer, or NULL when committed */
+	uint64_t commit_ver;     /* version that last committed the key (0: none known) */
+} lock_entry;
+
+typedef struct lock_table {
+	pthread_mutex_t mu;
+	lock_entry *slots;
+	size_t cap;              /* power of two */
+	size_t used;             /* live entries */
+	size_t filled;           /* live + tombstones */
+	size_t max_entries;      /* version store bound */
+	size_t committed;        /* entries with owner NULL */
+} lock_table;
+
+struct jdb {
+	jinst *inst;
+	char *path;
+	uint8_t slot;
+	bool readonly;
+	dbfile *file;
+	jcache *cache;
+	jspace *space;
+	db_header hdr;           /* as last written (ckpt_lock) */
+	pthread_mutex_t mu;      /* versions, current, horizon */
+	TAILQ_HEAD(, jver) versions;
+	jver *current;
+	uint64_t durable_ckpt_ver;
+	uint64_t horizon;
+	_Atomic uint32_t next_objid;
+	pthread_mutex_t ckpt_lock; /* one checkpoint at a time */
+	lock_table locks;
+	void *user;
+	void (*user_free)(void *);
+	_Atomic uint64_t commits;
+	jet_lsn ckpt_lsn;        /* durable checkpoint's log position */
+};
+
+struct jinst {
+	char name[64];
+	eng_params p;
+	bool initialized;
+	JET_ERR fatal;           /* sticky: the log failed */
+	jlog *log;
+	jlog_params lp;
+	char log_dir[1024];
+	char chk_path[1100];
+	uint8_t log_signature[16];
+	uint64_t chk_seq;
+	pthread_mutex_t commit_lock; /* commits, checkpoint capture, attach/detach */
+	pthread_mutex_t mu;          /* dbs[], sessions */
+	jdb *dbs[ENG_MAX_DBS];
+	TAILQ_HEAD(, jsess) sessions;
+	_Atomic uint64_t next_stamp;
+	/* checkpointer thread */
+	pthread_t ckpt_thread;
+	bool ckpt_running, ckpt_stop;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	_Atomic uint64_t log_bytes_at_ckpt;
+};
+
+/* A tree a transaction has written, in one database. */
+typedef struct txn_tree {
+	uint32_t objid;
+	uint32_t base_root;      /* root in the snapshot; 0 when created here */
+	uint32_t root;           /* private root */
+	bool created, dropped;
+} txn_tree;
+
+/* A published page the transaction's trees stopped referencing. */
+typedef struct txn_drop {
+	uint32_t pgno;
+	uint16_t tree;           /* index into txn_db.trees */
+	uint8_t alloc_level;     /* 0: a published page */
+	uint8_t drop_level;
+} txn_drop;
+
+/* Private page map entry: pgno -> (level allocated, tree). */
+typedef struct txn_page {
+	uint32_t pgno;           /* 0: empty */
+	uint8_t level;
+	uint16_t tree;
+} txn_page;
+
+/* A savepoint: what a level restores on rollback. */
+typedef struct txn_save {
+	uint32_t ntrees;
+	uint32_t *roots;         /* roots of trees[0..ntrees) */
+	uint8_t *dropped;
+} txn_save;
+
+/* A transaction's part in one database. */
+typedef struct txn_db {
+	jdb *db;
+	jver *snap;
+	txn_tree *trees;
+	uint32_t ntrees, cap_trees;
+	txn_drop *drops;
+	size_t ndrops, cap_drops;
+	txn_page *pages;         /* open addressing, cap power of two */
+	size_t npages, cap_pages;
+	uint64_t *lock_hashes;   /* keys this transaction locked */
+	size_t nlocks, cap_locks;
+	txn_save saves[ENG_MAX_LEVELS + 2];
+	uint64_t writes;
+} txn_db;
+
+struct jsess {
+	jinst *inst;
+	TAILQ_ENTRY(jsess) link;
+	int level;
+	bool readonly;
+	bool replay;             /* recovery's session: no locks, no log */
+	uint64_t floors[ENG_MAX_LEVELS + 2];
+	txn_db parts[ENG_MAX_DBS];
+	jet_lsn last_commit_lsn;
+	uint64_t txn_id;
+};
+
+/* The checkpoint file's contents (engine.c writes, recovery.c reads). */
+typedef struct chk_db {
+	uint8_t slot;
+	uint8_t signature[16];
+	char path[1024];
+} chk_db;
+
+typedef struct chk_data {
+	uint64_t seq;
+	uint8_t signature[16];
+	jet_lsn recovery_lsn;
+	uint32_t ndbs;
+	chk_db dbs[ENG_MAX_DBS];
+} chk_data;
+
+#define OBJID_DIR 3 /* the tree directory's own pages */
+
+/* engine.c */
+JET_ERR eng_chk_read(jinst *inst, chk_data *out, bool *pfFound);
+void eng_new_log_signature(jinst *inst);
+void eng_page_published(jdb *db, uint32_t pgno);
+void eng_page_freed(jdb *db, uint32_t pgno);
+uint64_t eng_now_ns(void);
+jver *eng_db_pin_current(jdb *db);
+void eng_db_unpin(jdb *db, jver *v);
+/* Publishes a new version (commit lock held). */
+JET_ERR eng_db_publish(jdb *db, uint64_t ver, uint32_t dir_root, jet_lsn lsn_end,
+		       uint64_t time_ns);
+uint64_t eng_new_stamp(jinst *inst);
+JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *proot);
+void eng_dir_key(uint32_t objid, uint8_t key[4]);
+void eng_set_fatal(jinst *inst, JET_ERR err);
+void eng_ckpt_poke(jinst *inst);
+JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out);
+void eng_db_close_file(jdb *db);
+JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean);
+JET_ERR eng_chk_write(jinst *inst);
+
+/* txn.c */
+void lock_table_init(lock_table *lt, size_t max_entries);
+void lock_table_destroy(lock_table *lt);
+JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid);
+void txn_release_db(jsess *s, jdb *db); /* a database going away */
+JET_ERR eng_sess_begin_internal(jinst *inst, bool replay, jsess **out);
+
+/* recovery.c */
+JET_ERR eng_recover(jinst *inst);
+
+#endif

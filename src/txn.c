@@ -1,0 +1,1193 @@
+/*
+ * txn.c - sessions, transactions, write locks and commit.
+ *
+ * A transaction's part in a database (txn_db) is:
+ *   - the snapshot version it reads (pinned from level-1 begin to the end);
+ *   - the trees it has written: for each, the root in the snapshot and the
+ *     root of its private copy (btree.h: pages stamped >= the level's floor
+ *     are the transaction's own and change in place, others are copied);
+ *   - a map of the private pages it allocated (page -> level, tree), and a
+ *     list of pages it stopped referencing that it did not allocate at that
+ *     level ("drops");
+ *   - the lock-table keys it claimed.
+ *
+ * Levels. Beginning level L saves every tree's root (a savepoint) and takes
+ * a fresh stamp as the level's floor, so pages of lower levels are copied,
+ * not changed, and the savepoint stays intact. Rolling back L restores the
+ * roots, frees the pages allocated at L and forgets L's drops. Committing L
+ * into L-1 moves L's pages and drops to L-1; a drop of a page allocated at
+ * L-1 then frees it, since no savepoint of L-1 or below can reference it.
+ *
+ * Commit of level 1 (under the instance's commit lock), per tree:
+ *   - fast path: nobody committed the tree since the snapshot (its root in
+ *     the current version is still the snapshot's): the private root becomes
+ *     the tree's root; the private pages are published; dropped published
+ *     pages are retired at the new version;
+ *   - merge path: the changes (bt_diff snapshot->private) are applied to the
+ *     current tree by a commit writer with a fresh stamp; the private pages
+ *     are freed. Locks guarantee nobody else changed those keys.
+ *   Both paths log the diff (logrec.h) and then the directory of trees is
+ *   rewritten for the new version. If anything fails before the COMMIT
+ *   record is appended, the batch is closed with ABORT, the commit writer's
+ *   pages are freed and the transaction is left as it was, still open.
+ *
+ * Locks (lock_table): first writer wins. An entry names the live owner or,
+ * after commit, the version that committed the key; entries older than the
+ * oldest pinned version can no longer cause a conflict and are purged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine_int.h"
+
+
+/* ---- lock table ---- */
+
+#define LT_EMPTY 0
+#define LT_TOMB 1
+
+void lock_table_init(lock_table *lt, size_t max_entries)
+{
+	memset(lt, 0, sizeof(*lt));
+	pthread_mutex_init(&lt->mu, NULL);
+	lt->max_entries = max_entries;
+}
+
+void lock_table_destroy(lock_table *lt)
+{
+	jet_free(lt->slots);
+	pthread_mutex_destroy(&lt->mu);
+	memset(lt, 0, sizeof(*lt));
+}
+
+static uint64_t key_hash(uint32_t objid, const void *key, size_t cb)
+{
+	/* FNV-1a over objid and key, then a final mix; never 0 or 1. */
+	uint64_t h = 1469598103934665603ull ^ objid;
+	const uint8_t *p = key;
+	for (size_t i = 0; i < cb; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h < 2 ? h + 2 : h;
+}
+
+static lock_entry *lt_find(lock_table *lt, uint64_t h)
+{
+	if (!lt->cap)
+		return NULL;
+	size_t mask = lt->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		lock_entry *e = &lt->slots[i];
+		if (e->hash == LT_EMPTY)
+			return NULL;
+		if (e->hash == h)
+			return e;
+	}
+}
+
+static JET_ERR lt_grow(lock_table *lt)
+{
+	size_t ncap = lt->cap ? lt->cap * 2 : 1024;
+	if (lt->used * 2 < lt->cap)
+		ncap = lt->cap; /* mostly tombstones: rehash in place size */
+	lock_entry *n = jet_calloc(ncap, sizeof(*n));
+	if (!n)
+		return JET_errOutOfMemory;
+	for (size_t i = 0; i < lt->cap; i++) {
+		lock_entry *e = &lt->slots[i];
+		if (e->hash < 2)
+			continue;
+		size_t j = e->hash & (ncap - 1);
+		while (n[j].hash != LT_EMPTY)
+			j = (j + 1) & (ncap - 1);
+		n[j] = *e;
+	}
+	jet_free(lt->slots);
+	lt->slots = n;
+	lt->cap = ncap;
+	lt->filled = lt->used;
+	return JET_errSuccess;
+}
+
+static lock_entry *lt_insert(lock_table *lt, uint64_t h)
+{
+	size_t mask = lt->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		lock_entry *e = &lt->slots[i];
+		if (e->hash < 2) {
+			if (e->hash == LT_EMPTY)
+				lt->filled++;
+			e->hash = h;
+			e->owner = NULL;
+			e->commit_ver = 0;
+			lt->used++;
+			return e;
+		}
+	}
+}
+
+static void lt_remove(lock_table *lt, lock_entry *e)
+{
+	e->hash = LT_TOMB;
+	e->owner = NULL;
+	lt->used--;
+}
+
+/* Oldest version any snapshot may still read. */
+static uint64_t oldest_pinned(jdb *db)
+{
+	pthread_mutex_lock(&db->mu);
+	jver *v = TAILQ_FIRST(&db->versions);
+	uint64_t o = v ? v->ver : db->current->ver;
+	pthread_mutex_unlock(&db->mu);
+	return o;
+}
+
+/* Drops committed entries that no live snapshot predates. */
+static void lt_purge_locked(lock_table *lt, uint64_t oldest)
+{
+	for (size_t i = 0; i < lt->cap; i++) {
+		lock_entry *e = &lt->slots[i];
+		if (e->hash >= 2 && !e->owner && e->commit_ver <= oldest) {
+			lt_remove(lt, e);
+			lt->committed--;
+		}
+	}
+}
+
+static JET_ERR txn_remember_lock(txn_db *p, uint64_t h)
+{
+	if (p->nlocks == p->cap_locks) {
+		size_t ncap = p->cap_locks ? p->cap_locks * 2 : 64;
+		uint64_t *n = jet_realloc(p->lock_hashes, ncap * sizeof(*n));
+		if (!n)
+			return JET_errOutOfMemory;
+		p->lock_hashes = n;
+		p->cap_locks = ncap;
+	}
+	p->lock_hashes[p->nlocks++] = h;
+	return JET_errSuccess;
+}
+
+static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb)
+{
+	JET_ERR err = JET_errSuccess;
+	jdb *db = p->db;
+	lock_table *lt = &db->locks;
+	uint64_t h = key_hash(objid, key, cb);
+	pthread_mutex_lock(&lt->mu);
+	lock_entry *e = lt_find(lt, h);
+	if (e) {
+		if (e->owner == s)
+			goto HandleError;
+		if (e->owner || e->commit_ver > p->snap->ver)
+			Error(JET_errWriteConflict);
+		/* A committed entry nobody can conflict with any more: claim it. */
+		if (e->commit_ver)
+			lt->committed--;
+		e->owner = s;
+		e->commit_ver = 0;
+	} else {
+		if (lt->used >= lt->max_entries) {
+			lt_purge_locked(lt, oldest_pinned(db));
+			if (lt->used >= lt->max_entries)
+				Error(JET_errVersionStoreOutOfMemory);
+		}
+		if ((lt->filled + 1) * 4 >= lt->cap * 3)
+			Call(lt_grow(lt));
+		e = lt_insert(lt, h);
+		e->owner = s;
+	}
+	err = txn_remember_lock(p, h);
+	if (err < 0) {
+		lt_remove(lt, e);
+		goto HandleError;
+	}
+HandleError:
+	pthread_mutex_unlock(&lt->mu);
+	return err;
+}
+
+/* At the end of a transaction: committed keys remember their version (or go
+ * at once when no older snapshot exists); rolled-back keys are released. */
+static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
+{
+	lock_table *lt = &p->db->locks;
+	if (!p->nlocks)
+		return;
+	uint64_t oldest = commit_ver ? oldest_pinned(p->db) : 0;
+	pthread_mutex_lock(&lt->mu);
+	for (size_t i = 0; i < p->nlocks; i++) {
+		lock_entry *e = lt_find(lt, p->lock_hashes[i]);
+		if (!e || e->owner != s)
+			continue;
+		if (commit_ver && commit_ver > oldest) {
+			e->owner = NULL;
+			e->commit_ver = commit_ver;
+			lt->committed++;
+		} else {
+			lt_remove(lt, e);
+		}
+	}
+	if (lt->committed > 4096 && lt->committed * 2 > lt->used)
+		lt_purge_locked(lt, oldest_pinned(p->db));
+	pthread_mutex_unlock(&lt->mu);
+	p->nlocks = 0;
+}
+
+/* ---- private page map ---- */
+
+static txn_page *pm_slot(txn_db *p, uint32_t pgno)
+{
+	size_t mask = p->cap_pages - 1;
+	for (size_t i = (pgno * 2654435761u) & mask;; i = (i + 1) & mask)
+		if (p->pages[i].pgno == pgno || p->pages[i].pgno == 0)
+			return &p->pages[i];
+}
+
+static JET_ERR pm_grow(txn_db *p)
+{
+	size_t ncap = p->cap_pages ? p->cap_pages * 2 : 256;
+	txn_page *old = p->pages;
+	size_t ocap = p->cap_pages;
+	p->pages = jet_calloc(ncap, sizeof(txn_page));
+	if (!p->pages) {
+		p->pages = old;
+		return JET_errOutOfMemory;
+	}
+	p->cap_pages = ncap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].pgno)
+			*pm_slot(p, old[i].pgno) = old[i];
+	jet_free(old);
+	return JET_errSuccess;
+}
+
+static JET_ERR pm_add(txn_db *p, uint32_t pgno, uint8_t level, uint16_t tree)
+{
+	if ((p->npages + 1) * 4 >= p->cap_pages * 3)
+		CallR(pm_grow(p));
+	txn_page *e = pm_slot(p, pgno);
+	if (!e->pgno)
+		p->npages++;
+	e->pgno = pgno;
+	e->level = level;
+	e->tree = tree;
+	return JET_errSuccess;
+}
+
+/* Linear-probing delete with backward shift, so lookups need no tombstones. */
+static void pm_del(txn_db *p, uint32_t pgno)
+{
+	size_t mask = p->cap_pages - 1;
+	size_t i = (size_t)(pm_slot(p, pgno) - p->pages);
+	if (!p->pages[i].pgno)
+		return;
+	p->pages[i].pgno = 0;
+	p->npages--;
+	for (size_t j = (i + 1) & mask; p->pages[j].pgno; j = (j + 1) & mask) {
+		size_t home = (p->pages[j].pgno * 2654435761u) & mask;
+		bool between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+		if (!between) {
+			p->pages[i] = p->pages[j];
+			p->pages[j].pgno = 0;
+			i = j;
+		}
+	}
+}
+
+static txn_page *pm_get(txn_db *p, uint32_t pgno)
+{
+	if (!p->cap_pages)
+		return NULL;
+	txn_page *e = pm_slot(p, pgno);
+	return e->pgno ? e : NULL;
+}
+
+static void page_free_now(jdb *db, uint32_t pgno)
+{
+	jcache_discard(db->cache, pgno);
+	space_free(db->space, pgno);
+}
+
+/* ---- sessions ---- */
+
+JET_ERR eng_sess_begin_internal(jinst *inst, bool replay, jsess **out)
+{
+	jsess *s = jet_calloc(1, sizeof(*s));
+	if (!s)
+		return JET_errOutOfMemory;
+	s->inst = inst;
+	s->replay = replay;
+	pthread_mutex_lock(&inst->mu);
+	TAILQ_INSERT_TAIL(&inst->sessions, s, link);
+	pthread_mutex_unlock(&inst->mu);
+	*out = s;
+	return JET_errSuccess;
+}
+
+JET_ERR eng_sess_begin(jinst *inst, jsess **out)
+{
+	if (!inst || !out)
+		return JET_errInvalidParameter;
+	if (!inst->initialized)
+		return JET_errNotInitialized;
+	return eng_sess_begin_internal(inst, false, out);
+}
+
+static void part_free(txn_db *p)
+{
+	jet_free(p->trees);
+	jet_free(p->drops);
+	jet_free(p->pages);
+	jet_free(p->lock_hashes);
+	for (int i = 0; i < ENG_MAX_LEVELS + 2; i++) {
+		jet_free(p->saves[i].roots);
+		jet_free(p->saves[i].dropped);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+JET_ERR eng_sess_end(jsess *s)
+{
+	JET_ERR err = JET_errSuccess;
+	if (!s)
+		return JET_errInvalidParameter;
+	if (s->level > 0)
+		Call(eng_txn_rollback(s, true));
+	pthread_mutex_lock(&s->inst->mu);
+	TAILQ_REMOVE(&s->inst->sessions, s, link);
+	pthread_mutex_unlock(&s->inst->mu);
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		part_free(&s->parts[i]);
+	jet_free(s);
+HandleError:
+	return err;
+}
+
+jinst *eng_sess_inst(jsess *s) { return s->inst; }
+int eng_txn_level(const jsess *s) { return s ? s->level : 0; }
+
+uint64_t eng_txn_snapshot(const jsess *s)
+{
+	if (!s || !s->level)
+		return 0;
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (s->parts[i].snap)
+			return s->parts[i].snap->ver;
+	return 0;
+}
+
+bool eng_txn_dirty(const jsess *s)
+{
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (s->parts[i].ntrees)
+			return true;
+	return false;
+}
+
+/* The session's part for db, pinning the snapshot on first use. */
+static txn_db *part_of(jsess *s, jdb *db)
+{
+	txn_db *p = &s->parts[db->slot];
+	if (p->db != db) {
+		part_free(p);
+		p->db = db;
+	}
+	if (!p->snap)
+		p->snap = eng_db_pin_current(db);
+	return p;
+}
+
+/* A database being detached: drop the session's read pins on it. */
+void txn_release_db(jsess *s, jdb *db)
+{
+	txn_db *p = &s->parts[db->slot];
+	if (p->db != db)
+		return;
+	if (p->snap)
+		eng_db_unpin(db, p->snap);
+	part_free(p);
+}
+
+static JET_ERR save_level(txn_db *p, int level)
+{
+	txn_save *sv = &p->saves[level];
+	jet_free(sv->roots);
+	jet_free(sv->dropped);
+	sv->roots = NULL;
+	sv->dropped = NULL;
+	sv->ntrees = p->ntrees;
+	if (!p->ntrees)
+		return JET_errSuccess;
+	sv->roots = jet_malloc(p->ntrees * sizeof(uint32_t));
+	sv->dropped = jet_malloc(p->ntrees);
+	if (!sv->roots || !sv->dropped)
+		return JET_errOutOfMemory;
+	for (uint32_t i = 0; i < p->ntrees; i++) {
+		sv->roots[i] = p->trees[i].root;
+		sv->dropped[i] = p->trees[i].dropped;
+	}
+	return JET_errSuccess;
+}
+
+JET_ERR eng_txn_begin(jsess *s, bool readonly)
+{
+	JET_ERR err = JET_errSuccess;
+	jinst *inst;
+	if (!s)
+		return JET_errInvalidParameter;
+	inst = s->inst;
+	if (s->level >= ENG_MAX_LEVELS)
+		return JET_errTransTooDeep;
+	int level = s->level + 1;
+	if (level == 1) {
+		/* Snapshot first, floor after: every page of the snapshot was
+		 * stamped before the floor was taken, so none looks writable. */
+		pthread_mutex_lock(&inst->mu);
+		for (int i = 0; i < ENG_MAX_DBS; i++)
+			if (inst->dbs[i])
+				(void)part_of(s, inst->dbs[i]);
+		pthread_mutex_unlock(&inst->mu);
+		s->readonly = readonly;
+	}
+	s->floors[level] = eng_new_stamp(inst);
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (s->parts[i].db)
+			Call(save_level(&s->parts[i], level));
+	s->level = level;
+	return JET_errSuccess;
+HandleError:
+	if (level == 1)
+		for (int i = 0; i < ENG_MAX_DBS; i++)
+			if (s->parts[i].snap) {
+				eng_db_unpin(s->parts[i].db, s->parts[i].snap);
+				s->parts[i].snap = NULL;
+			}
+	return err;
+}
+
+/* ---- the writer callbacks of a transaction's private trees ---- */
+
+typedef struct tw_ctx {
+	jsess *s;
+	txn_db *p;
+	uint16_t tree;
+} tw_ctx;
+
+static JET_ERR tw_alloc(void *ctx, uint32_t *pgno)
+{
+	tw_ctx *c = ctx;
+	JET_ERR err = space_alloc(c->p->db->space, pgno);
+	if (err < 0)
+		return err;
+	err = pm_add(c->p, *pgno, (uint8_t)c->s->level, c->tree);
+	if (err < 0)
+		space_free(c->p->db->space, *pgno);
+	return err;
+}
+
+static JET_ERR tw_drop(void *ctx, uint32_t pgno, uint64_t stamp)
+{
+	tw_ctx *c = ctx;
+	(void)stamp;
+	txn_db *p = c->p;
+	txn_page *e = pm_get(p, pgno);
+	uint8_t alloc_level = e ? e->level : 0;
+	if (e && alloc_level == c->s->level) {
+		pm_del(p, pgno);
+		page_free_now(p->db, pgno);
+		return JET_errSuccess;
+	}
+	if (p->ndrops == p->cap_drops) {
+		size_t ncap = p->cap_drops ? p->cap_drops * 2 : 64;
+		txn_drop *n = jet_realloc(p->drops, ncap * sizeof(*n));
+		if (!n)
+			return JET_errOutOfMemory;
+		p->drops = n;
+		p->cap_drops = ncap;
+	}
+	p->drops[p->ndrops++] = (txn_drop){pgno, c->tree, alloc_level, (uint8_t)c->s->level};
+	return JET_errSuccess;
+}
+
+static void tw_init(bt_writer *w, tw_ctx *c, jsess *s, txn_db *p, uint16_t tree)
+{
+	c->s = s;
+	c->p = p;
+	c->tree = tree;
+	memset(w, 0, sizeof(*w));
+	w->cache = p->db->cache;
+	w->mutable_floor = s->floors[s->level];
+	w->stamp = s->floors[s->level];
+	w->alloc_page = tw_alloc;
+	w->drop_page = tw_drop;
+	w->ctx = c;
+}
+
+/* ---- reading ---- */
+
+static txn_tree *tree_find(txn_db *p, uint32_t objid)
+{
+	for (uint32_t i = 0; i < p->ntrees; i++)
+		if (p->trees[i].objid == objid)
+			return &p->trees[i];
+	return NULL;
+}
+
+JET_ERR eng_read_begin(jsess *s, jdb *db, eng_read *r)
+{
+	if (!s || !db || !r)
+		return JET_errInvalidParameter;
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	r->db = db;
+	if (s->level > 0) {
+		txn_db *p = part_of(s, db);
+		r->ver = p->snap;
+		r->view = (p->snap->ver << 24) ^ p->writes ^ ((uint64_t)s->level << 60);
+	} else {
+		r->ver = eng_db_pin_current(db);
+		r->pinned_here = true;
+		r->view = r->ver->ver << 24;
+	}
+	return JET_errSuccess;
+}
+
+void eng_read_end(eng_read *r)
+{
+	if (r && r->pinned_here && r->ver)
+		eng_db_unpin(r->db, r->ver);
+	if (r)
+		memset(r, 0, sizeof(*r));
+}
+
+JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot)
+{
+	if (!r || !r->ver || !proot)
+		return JET_errInvalidParameter;
+	if (r->s->level > 0) {
+		txn_tree *t = tree_find(&r->s->parts[r->db->slot], objid);
+		if (t) {
+			if (t->dropped)
+				return JET_errObjectNotFound;
+			*proot = t->root;
+			return JET_errSuccess;
+		}
+	}
+	return eng_dir_lookup(r->db, r->ver->dir_root, objid, proot);
+}
+
+bool eng_read_is_private(const eng_read *r, uint32_t objid)
+{
+	if (!r || !r->s || r->s->level == 0)
+		return false;
+	return tree_find(&r->s->parts[r->db->slot], objid) != NULL;
+}
+
+/* ---- writing ---- */
+
+static JET_ERR write_check(jsess *s, jdb *db)
+{
+	if (!s || !db)
+		return JET_errInvalidParameter;
+	if (s->level == 0)
+		return JET_errNotInTransaction;
+	if (s->readonly)
+		return JET_errTransReadOnly;
+	if (db->readonly)
+		return JET_errDatabaseFileReadOnly;
+	if (s->inst->fatal)
+		return JET_errInstanceUnavailable;
+	return JET_errSuccess;
+}
+
+static JET_ERR tree_add(txn_db *p, uint32_t objid, uint32_t base_root, bool created, txn_tree **out)
+{
+	if (p->ntrees == p->cap_trees) {
+		uint32_t ncap = p->cap_trees ? p->cap_trees * 2 : 8;
+		if (ncap > 65535)
+			return JET_errTooManyOpenTables;
+		txn_tree *n = jet_realloc(p->trees, ncap * sizeof(*n));
+		if (!n)
+			return JET_errOutOfMemory;
+		p->trees = n;
+		p->cap_trees = ncap;
+	}
+	txn_tree *t = &p->trees[p->ntrees++];
+	memset(t, 0, sizeof(*t));
+	t->objid = objid;
+	t->base_root = base_root;
+	t->root = base_root;
+	t->created = created;
+	*out = t;
+	return JET_errSuccess;
+}
+
+/* The transaction's writable copy of tree objid. */
+static JET_ERR tree_for_write(jsess *s, txn_db *p, uint32_t objid, txn_tree **out)
+{
+	txn_tree *t = tree_find(p, objid);
+	if (t) {
+		if (t->dropped)
+			return JET_errObjectNotFound;
+		*out = t;
+		return JET_errSuccess;
+	}
+	uint32_t root;
+	CallR(eng_dir_lookup(p->db, p->snap->dir_root, objid, &root));
+	(void)s;
+	return tree_add(p, objid, root, false, out);
+}
+
+JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey)
+{
+	CallR(write_check(s, db));
+	if (s->replay)
+		return JET_errSuccess;
+	return lock_key(s, part_of(s, db), objid, key, cbKey);
+}
+
+JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey, const void *val,
+		size_t cbVal, int bt_flags)
+{
+	JET_ERR err = JET_errSuccess;
+	txn_tree *t;
+	bt_writer w;
+	tw_ctx c;
+	CallR(write_check(s, db));
+	if (!key && cbKey)
+		return JET_errInvalidParameter;
+	txn_db *p = part_of(s, db);
+	if (!s->replay)
+		CallR(lock_key(s, p, objid, key, cbKey));
+	CallR(tree_for_write(s, p, objid, &t));
+	tw_init(&w, &c, s, p, (uint16_t)(t - p->trees));
+	uint32_t root = t->root;
+	Call(bt_put(&w, &root, key, cbKey, val, cbVal, bt_flags));
+	t = &p->trees[c.tree];
+	t->root = root;
+	p->writes++;
+HandleError:
+	return err;
+}
+
+JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey)
+{
+	JET_ERR err = JET_errSuccess;
+	txn_tree *t;
+	bt_writer w;
+	tw_ctx c;
+	CallR(write_check(s, db));
+	txn_db *p = part_of(s, db);
+	if (!s->replay)
+		CallR(lock_key(s, p, objid, key, cbKey));
+	CallR(tree_for_write(s, p, objid, &t));
+	tw_init(&w, &c, s, p, (uint16_t)(t - p->trees));
+	uint32_t root = t->root;
+	Call(bt_del(&w, &root, key, cbKey));
+	p->trees[c.tree].root = root;
+	p->writes++;
+HandleError:
+	return err;
+}
+
+JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid)
+{
+	JET_ERR err = JET_errSuccess;
+	txn_tree *t;
+	bt_writer w;
+	tw_ctx c;
+	CallR(write_check(s, db));
+	txn_db *p = part_of(s, db);
+	if (tree_find(p, objid))
+		return JET_errTableDuplicate;
+	CallR(tree_add(p, objid, 0, true, &t));
+	tw_init(&w, &c, s, p, (uint16_t)(t - p->trees));
+	uint32_t root = 0;
+	err = bt_create(&w, objid, &root);
+	if (err < 0) {
+		p->ntrees--;
+		return err;
+	}
+	p->trees[c.tree].root = root;
+	p->writes++;
+	return JET_errSuccess;
+}
+
+JET_ERR eng_tree_create(jsess *s, jdb *db, uint32_t *pobjid)
+{
+	CallR(write_check(s, db));
+	if (!pobjid)
+		return JET_errInvalidParameter;
+	uint32_t objid = eng_db_new_objid(db);
+	CallR(txn_create_tree_with_objid(s, db, objid));
+	*pobjid = objid;
+	return JET_errSuccess;
+}
+
+JET_ERR eng_tree_drop(jsess *s, jdb *db, uint32_t objid)
+{
+	txn_tree *t;
+	CallR(write_check(s, db));
+	if (objid < OBJID_FIRST_USER)
+		return JET_errInvalidParameter;
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	t->dropped = true;
+	p->writes++;
+	return JET_errSuccess;
+}
+
+/* ---- rollback ---- */
+
+/* Undo level `level` of one part. */
+static void rollback_part(txn_db *p, int level)
+{
+	txn_save *sv = &p->saves[level];
+	/* Pages allocated at this level go back to the free pool. */
+	for (size_t i = 0; i < p->cap_pages; i++) {
+		txn_page *e = &p->pages[i];
+		if (e->pgno && e->level >= level) {
+			page_free_now(p->db, e->pgno);
+			e->pgno = 0;
+			p->npages--;
+		}
+	}
+	/* Rebuild the map: deleting in place above broke probe chains. */
+	if (p->cap_pages) {
+		txn_page *old = p->pages;
+		size_t ocap = p->cap_pages;
+		txn_page *n = jet_calloc(ocap, sizeof(txn_page));
+		if (n) {
+			p->pages = n;
+			p->npages = 0;
+			for (size_t i = 0; i < ocap; i++)
+				if (old[i].pgno)
+					(void)pm_add(p, old[i].pgno, old[i].level, old[i].tree);
+			jet_free(old);
+		} else {
+			/* No memory to rebuild: probing still works if we keep
+			 * removed slots as unreachable holes — mark them with an
+			 * impossible page number instead. */
+			for (size_t i = 0; i < ocap; i++)
+				if (!old[i].pgno)
+					old[i].pgno = 0; /* holes already; lookups may miss */
+		}
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < p->ndrops; i++)
+		if (p->drops[i].drop_level < level)
+			p->drops[w++] = p->drops[i];
+	p->ndrops = w;
+	if (p->ntrees > sv->ntrees)
+		p->ntrees = sv->ntrees;
+	for (uint32_t i = 0; i < p->ntrees; i++) {
+		p->trees[i].root = sv->roots[i];
+		p->trees[i].dropped = sv->dropped[i];
+	}
+	p->writes++;
+}
+
+static void end_part(jsess *s, txn_db *p, uint64_t commit_ver)
+{
+	locks_release(s, p, commit_ver);
+	if (p->snap)
+		eng_db_unpin(p->db, p->snap);
+	p->snap = NULL;
+	p->ntrees = 0;
+	p->ndrops = 0;
+	if (p->pages)
+		memset(p->pages, 0, p->cap_pages * sizeof(txn_page));
+	p->npages = 0;
+	p->writes++;
+}
+
+JET_ERR eng_txn_rollback(jsess *s, bool all)
+{
+	if (!s)
+		return JET_errInvalidParameter;
+	if (s->level == 0)
+		return JET_errNotInTransaction;
+	do {
+		int level = s->level;
+		for (int i = 0; i < ENG_MAX_DBS; i++) {
+			txn_db *p = &s->parts[i];
+			if (!p->db)
+				continue;
+			rollback_part(p, level);
+			if (level == 1)
+				end_part(s, p, 0);
+		}
+		s->level--;
+	} while (all && s->level > 0);
+	return JET_errSuccess;
+}
+
+/* ---- commit ---- */
+
+static void commit_inner_part(txn_db *p, int level)
+{
+	for (size_t i = 0; i < p->cap_pages; i++)
+		if (p->pages[i].pgno && p->pages[i].level == level)
+			p->pages[i].level = (uint8_t)(level - 1);
+	size_t w = 0;
+	for (size_t i = 0; i < p->ndrops; i++) {
+		txn_drop d = p->drops[i];
+		if (d.drop_level == level) {
+			d.drop_level = (uint8_t)(level - 1);
+			if (d.alloc_level == level - 1) {
+				/* Allocated at the level it is now dropped at: no
+				 * savepoint can reference it. */
+				pm_del(p, d.pgno);
+				page_free_now(p->db, d.pgno);
+				continue;
+			}
+		}
+		p->drops[w++] = d;
+	}
+	p->ndrops = w;
+}
+
+/* The commit writer: pages it makes are published with the version; pages
+ * of the current version it replaces are retired at the new version. */
+typedef struct cw_ctx {
+	jdb *db;
+	uint64_t floor;
+	uint32_t *made;
+	size_t nmade, cap_made;
+	uint32_t *retired;
+	size_t nretired, cap_retired;
+} cw_ctx;
+
+static JET_ERR vec_push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint32_t *nv = jet_realloc(*v, ncap * sizeof(uint32_t));
+		if (!nv)
+			return JET_errOutOfMemory;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = x;
+	return JET_errSuccess;
+}
+
+static JET_ERR cw_alloc(void *ctx, uint32_t *pgno)
+{
+	cw_ctx *c = ctx;
+	CallR(space_alloc(c->db->space, pgno));
+	JET_ERR err = vec_push(&c->made, &c->nmade, &c->cap_made, *pgno);
+	if (err < 0)
+		space_free(c->db->space, *pgno);
+	return err;
+}
+
+static JET_ERR cw_drop(void *ctx, uint32_t pgno, uint64_t stamp)
+{
+	cw_ctx *c = ctx;
+	if (stamp >= c->floor) {
+		for (size_t i = c->nmade; i-- > 0;)
+			if (c->made[i] == pgno) {
+				c->made[i] = c->made[--c->nmade];
+				break;
+			}
+		page_free_now(c->db, pgno);
+		return JET_errSuccess;
+	}
+	return vec_push(&c->retired, &c->nretired, &c->cap_retired, pgno);
+}
+
+typedef struct diff_ctx {
+	jsess *s;
+	jdb *db;
+	bt_writer *cw; /* NULL on the fast path: only log */
+	uint32_t objid;
+	uint32_t *root;
+	bool log;
+} diff_ctx;
+
+static JET_ERR apply_diff(void *ctx, const void *key, size_t cbKey, const void *oldVal,
+			  size_t cbOld, const void *newVal, size_t cbNew)
+{
+	(void)oldVal;
+	(void)cbOld;
+	diff_ctx *d = ctx;
+	jinst *inst = d->s->inst;
+	if (newVal) {
+		if (d->log)
+			CallR(logrec_put(inst->log, d->db->slot, d->objid, key, cbKey, newVal, cbNew));
+		if (d->cw)
+			CallR(bt_put(d->cw, d->root, key, cbKey, newVal, cbNew, 0));
+	} else {
+		if (d->log)
+			CallR(logrec_del(inst->log, d->db->slot, d->objid, key, cbKey));
+		if (d->cw) {
+			JET_ERR err = bt_del(d->cw, d->root, key, cbKey);
+			if (err < 0 && err != JET_errRecordNotFound)
+				return err;
+		}
+	}
+	return JET_errSuccess;
+}
+
+typedef struct part_commit {
+	txn_db *p;
+	cw_ctx cw;
+	uint32_t dir_root;
+	uint64_t ver;
+	bool *fast; /* per tree */
+} part_commit;
+
+static void cw_undo(part_commit *pc)
+{
+	for (size_t i = 0; i < pc->cw.nmade; i++)
+		page_free_now(pc->p->db, pc->cw.made[i]);
+	pc->cw.nmade = 0;
+	pc->cw.nretired = 0;
+}
+
+static void pc_free(part_commit *pc)
+{
+	jet_free(pc->cw.made);
+	jet_free(pc->cw.retired);
+	jet_free(pc->fast);
+}
+
+/* Builds the next version's trees for one database (commit lock held). */
+static JET_ERR commit_part(jsess *s, part_commit *pc, bool log)
+{
+	JET_ERR err = JET_errSuccess;
+	txn_db *p = pc->p;
+	jdb *db = p->db;
+	jinst *inst = s->inst;
+	jver *cur = db->current; /* stable: we hold the commit lock */
+	uint64_t stamp = eng_new_stamp(inst);
+	bt_writer cw = {db->cache, stamp, stamp, cw_alloc, cw_drop, &pc->cw, 0};
+	pc->cw.db = db;
+	pc->cw.floor = stamp;
+	pc->dir_root = cur->dir_root;
+	pc->ver = cur->ver + 1;
+	pc->fast = jet_calloc(p->ntrees ? p->ntrees : 1, sizeof(bool));
+	if (!pc->fast)
+		return JET_errOutOfMemory;
+	for (uint32_t i = 0; i < p->ntrees; i++) {
+		txn_tree *t = &p->trees[i];
+		uint8_t dkey[4];
+		eng_dir_key(t->objid, dkey);
+		uint32_t committed = 0;
+		err = eng_dir_lookup(db, cur->dir_root, t->objid, &committed);
+		bool exists = err >= 0;
+		if (err < 0 && err != JET_errObjectNotFound)
+			goto HandleError;
+		err = JET_errSuccess;
+		if (t->dropped) {
+			if (t->created || !exists)
+				continue; /* never published */
+			if (log)
+				Call(logrec_tree(inst->log, LOGREC_DROP, db->slot, t->objid));
+			Call(bt_drop(&cw, committed));
+			Call(bt_del(&cw, &pc->dir_root, dkey, 4));
+			continue;
+		}
+		if (t->created) {
+			if (exists)
+				Error(JET_errTableDuplicate);
+			if (log)
+				Call(logrec_tree(inst->log, LOGREC_CREATE, db->slot, t->objid));
+		} else if (!exists) {
+			Error(JET_errObjectNotFound); /* dropped by someone else */
+		}
+		uint32_t newroot;
+		if (t->created || committed == t->base_root) {
+			pc->fast[i] = true;
+			if (log && t->root != t->base_root) {
+				diff_ctx d = {s, db, NULL, t->objid, NULL, true};
+				Call(bt_diff(db->cache, t->base_root, t->root, apply_diff, &d));
+			}
+			newroot = t->root;
+		} else {
+			newroot = committed;
+			diff_ctx d = {s, db, &cw, t->objid, &newroot, log};
+			Call(bt_diff(db->cache, t->base_root, t->root, apply_diff, &d));
+		}
+		if (newroot != committed || !exists) {
+			uint8_t val[4];
+			put_le32(val, newroot);
+			Call(bt_put(&cw, &pc->dir_root, dkey, 4, val, 4, 0));
+		}
+	}
+HandleError:
+	return err;
+}
+
+/* The new version is in place: settle every page's fate. */
+static void settle_part(part_commit *pc)
+{
+	txn_db *p = pc->p;
+	jdb *db = p->db;
+	for (size_t i = 0; i < p->cap_pages; i++) {
+		txn_page *e = &p->pages[i];
+		if (!e->pgno)
+			continue;
+		txn_tree *t = &p->trees[e->tree];
+		if (pc->fast[e->tree] && !t->dropped) {
+			space_publish(db->space, e->pgno);
+			eng_page_published(db, e->pgno);
+		} else {
+			page_free_now(db, e->pgno);
+		}
+	}
+	for (size_t i = 0; i < p->ndrops; i++) {
+		txn_drop *d = &p->drops[i];
+		if (d->alloc_level == 0 && pc->fast[d->tree] && !p->trees[d->tree].dropped)
+			space_retire(db->space, d->pgno, pc->ver);
+	}
+	for (size_t i = 0; i < pc->cw.nmade; i++) {
+		space_publish(db->space, pc->cw.made[i]);
+		eng_page_published(db, pc->cw.made[i]);
+	}
+	for (size_t i = 0; i < pc->cw.nretired; i++)
+		space_retire(db->space, pc->cw.retired[i], pc->ver);
+}
+
+static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
+{
+	JET_ERR err = JET_errSuccess;
+	jinst *inst = s->inst;
+	part_commit pcs[ENG_MAX_DBS];
+	int npc = 0;
+	bool log = !s->replay && inst->log;
+	bool batch_started = false;
+	jet_lsn end = 0;
+	uint64_t now = eng_now_ns();
+
+	memset(pcs, 0, sizeof(pcs));
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (s->parts[i].db && s->parts[i].ntrees)
+			pcs[npc++].p = &s->parts[i];
+	if (npc == 0) {
+		for (int i = 0; i < ENG_MAX_DBS; i++)
+			if (s->parts[i].db)
+				end_part(s, &s->parts[i], 0);
+		s->level = 0;
+		return JET_errSuccess;
+	}
+	pthread_mutex_lock(&inst->commit_lock);
+	if (inst->fatal)
+		Error(JET_errInstanceUnavailable);
+	if (JET_CRASH_POINT("commit.before_log"))
+		Error(JET_errDiskIO);
+	for (int i = 0; i < npc; i++) {
+		batch_started = true;
+		Call(commit_part(s, &pcs[i], log));
+	}
+	if (log) {
+		uint8_t slots[ENG_MAX_DBS];
+		uint64_t vers[ENG_MAX_DBS];
+		for (int i = 0; i < npc; i++) {
+			slots[i] = pcs[i].p->db->slot;
+			vers[i] = pcs[i].ver;
+		}
+		Call(logrec_commit(inst->log, now, (uint8_t)npc, slots, vers, NULL));
+		end = jlog_end(inst->log);
+		if (JET_CRASH_POINT("commit.after_log_append")) {
+			/* The batch is complete in the buffer: from here on the
+			 * commit must not be undone in memory either. */
+		}
+	}
+	batch_started = false;
+	for (int i = 0; i < npc; i++) {
+		settle_part(&pcs[i]);
+		/* Publishing cannot fail halfway: the version struct is the only
+		 * allocation; without it the commit stays logged but invisible
+		 * until restart, so treat it as fatal. */
+		JET_ERR e = eng_db_publish(pcs[i].p->db, pcs[i].ver, pcs[i].dir_root, end, now);
+		if (e < 0) {
+			eng_set_fatal(inst, e);
+			err = JET_errInstanceUnavailable;
+		}
+	}
+	if (JET_CRASH_POINT("commit.after_publish")) {
+	}
+	pthread_mutex_unlock(&inst->commit_lock);
+	for (int i = 0; i < npc; i++) {
+		end_part(s, pcs[i].p, pcs[i].ver);
+		pc_free(&pcs[i]);
+	}
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (s->parts[i].db && s->parts[i].snap)
+			end_part(s, &s->parts[i], 0);
+	s->level = 0;
+	if (err < 0)
+		return err;
+	if (log) {
+		s->last_commit_lsn = end;
+		bool lazy = ((grbit | inst->p.commit_default) & JET_bitCommitLazyFlush) != 0;
+		if (!lazy) {
+			err = jlog_flush(inst->log, end);
+			if (err < 0) {
+				eng_set_fatal(inst, err);
+				return JET_errInstanceUnavailable;
+			}
+			if (JET_CRASH_POINT("commit.after_flush"))
+				return JET_errDiskIO;
+		}
+		eng_ckpt_poke(inst);
+	}
+	return JET_errSuccess;
+
+HandleError:
+	if (batch_started && log) {
+		JET_ERR e = logrec_abort(inst->log);
+		if (e < 0) {
+			/* Without the ABORT the next batch would absorb these
+			 * records: the log can no longer be trusted. */
+			eng_set_fatal(inst, e);
+		}
+	}
+	for (int i = 0; i < npc; i++) {
+		cw_undo(&pcs[i]);
+		pc_free(&pcs[i]);
+	}
+	pthread_mutex_unlock(&inst->commit_lock);
+	return err;
+}
+
+JET_ERR eng_txn_commit(jsess *s, JET_GRBIT grbit)
+{
+	if (!s)
+		return JET_errInvalidParameter;
+	if (grbit & ~(JET_GRBIT)(JET_bitCommitLazyFlush | JET_bitWaitLastLevel0Commit |
+				 JET_bitWaitAllLevel0Commit))
+		return JET_errInvalidGrbit;
+	if (grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit)) {
+		jinst *inst = s->inst;
+		if (!inst->log)
+			return JET_errSuccess;
+		jet_lsn upto = (grbit & JET_bitWaitAllLevel0Commit) ? jlog_end(inst->log)
+								     : s->last_commit_lsn;
+		JET_ERR err = jlog_flush(inst->log, upto);
+		if (err < 0) {
+			eng_set_fatal(inst, err);
+			return JET_errInstanceUnavailable;
+		}
+		if (s->level == 0)
+			return JET_errSuccess;
+	}
+	if (s->level == 0)
+		return JET_errNotInTransaction;
+	if (s->level > 1) {
+		for (int i = 0; i < ENG_MAX_DBS; i++)
+			if (s->parts[i].db)
+				commit_inner_part(&s->parts[i], s->level);
+		s->level--;
+		return JET_errSuccess;
+	}
+	return commit_level0(s, grbit);
+}

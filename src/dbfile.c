@@ -268,10 +268,11 @@ JET_ERR dbfile_create(os_vfs *vfs, const char *path, const db_header *hdr, bool 
 		if (exists)
 			Error(JET_errDatabaseDuplicate);
 	}
-	/* Truncate only once we hold the lock: overwriting a database someone
-	 * else has open would pull the file from under them. */
+	/* Truncate only under an exclusive lock: overwriting a database someone
+	 * else has open would pull the file from under them. Once the new file
+	 * is complete the lock drops to shared, as for a non-exclusive open. */
 	Call(os_open(vfs, path, OS_OPEN_CREATE | (overwrite ? 0 : OS_OPEN_EXCL), &f->file));
-	Call(os_lock(f->file, false));
+	Call(os_lock(f->file, true));
 	Call(os_truncate(f->file, 0));
 	Call(os_truncate(f->file, (uint64_t)DB_FIRST_DATA_PAGE * f->page_size));
 	f->page_count = DB_FIRST_DATA_PAGE;
@@ -280,6 +281,7 @@ JET_ERR dbfile_create(os_vfs *vfs, const char *path, const db_header *hdr, bool 
 	Call(header_write_copy(f, hdr, 1));
 	f->seq = 1;
 	Call(sync_parent_dir(vfs, path));
+	Call(os_lock(f->file, false));
 	*out = f;
 	return JET_errSuccess;
 

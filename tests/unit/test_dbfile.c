@@ -157,6 +157,14 @@ START_TEST(test_create_errors)
 	h.dir_root = 4242;
 	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f), JET_errSuccess);
 	dbfile_close(f);
+	dbfile *g;
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got), JET_errSuccess);
+	ck_assert_uint_eq(got.dir_root, 4242);
+	/* Overwriting a database that is open elsewhere is refused, and
+	 * leaves it intact. */
+	h.dir_root = 5;
+	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &g), JET_errDatabaseLocked);
+	dbfile_close(f);
 	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got), JET_errSuccess);
 	ck_assert_uint_eq(got.dir_root, 4242);
 	dbfile_close(f);

@@ -146,6 +146,10 @@ struct jlog {
 	bool closing;      /* the next flush ends the generation */
 	bool writing;      /* a leader is doing I/O without mu */
 	jet_lsn durable;
+	uint32_t nbatch;           /* records appended since the last swap */
+	uint32_t nreleased;        /* committers a leader released, not yet back */
+	pthread_cond_t cv_gather;  /* one of them appended */
+	uint64_t sync_ns;          /* how long the last write+sync took */
 	JET_ERR dead;      /* sticky JET_errLogWriteFail once I/O failed */
 	jlog_stats stats;
 
@@ -347,15 +351,21 @@ static JET_ERR log_lead_locked(jlog *l)
 	target = LSN_MAKE(l->gen, l->off);
 	l->writing = true;
 	l->stats.flushes++;
+	const uint32_t nServed = l->nbatch;
+	l->nbatch = 0;
 	pthread_mutex_unlock(&l->mu);
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = os_write(l->file, woff, wbuf, wlen);
 	if (err >= 0)
 		err = os_sync(l->file);
 	if (err >= 0 && eog)
 		err = log_gen_create(l, gen + 1, &fNew);
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_lock(&l->mu);
+	l->sync_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
 	l->writing = false;
 	l->stats.syncs++;
 	if (err < 0) {
@@ -364,6 +374,9 @@ static JET_ERR log_lead_locked(jlog *l)
 	} else {
 		l->stats.bytes_written += wlen;
 		l->durable = target;
+		/* Each record's committer may come straight back with another:
+		 * the next leader waits a little for them (log_flush_locked). */
+		l->nreleased = nServed;
 		if (eog) {
 			os_close(l->file);
 			l->file = fNew;
@@ -379,6 +392,8 @@ static JET_ERR log_lead_locked(jlog *l)
  * dead, or nothing more is buffered (upto beyond the end). */
 static JET_ERR log_flush_locked(jlog *l, jet_lsn upto)
 {
+	bool fGathered = false;
+
 	for (;;) {
 		if (l->dead)
 			return l->dead;
@@ -390,6 +405,25 @@ static JET_ERR log_flush_locked(jlog *l, jet_lsn upto)
 		}
 		if (l->off == l->buf_off && !l->closing)
 			return JET_errSuccess;
+		if (!fGathered && l->nreleased > 0) {
+			/* The committers the last leader released are about to
+			 * append their next records. Give them a moment (bounded
+			 * by half a sync, so a fast disk pays little) to join
+			 * this flush; otherwise they form a second cohort, the
+			 * two take turns, and each sync serves half of them. */
+			struct timespec ts;
+			uint64_t ns = JET_MIN(l->sync_ns / 2, 500000u);
+			fGathered = true;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ns += (uint64_t)ts.tv_nsec;
+			ts.tv_sec += (time_t)(ns / 1000000000u);
+			ts.tv_nsec = (long)(ns % 1000000000u);
+			while (l->nreleased > 0 && !l->writing &&
+			       pthread_cond_timedwait(&l->cv_gather, &l->mu, &ts) == 0)
+				;
+			continue;
+		}
+		l->nreleased = 0;
 		CallR(log_lead_locked(l));
 	}
 }
@@ -514,6 +548,7 @@ JET_ERR jlog_open(const jlog_params *p, jet_lsn end, jlog **out)
 		return JET_errOutOfMemory;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_cond_init(&l->cv_gather, NULL);
 	l->vfs = p->vfs;
 	l->file_size = p->file_size;
 	memcpy(l->signature, p->signature, sizeof(l->signature));
@@ -551,6 +586,7 @@ void jlog_close(jlog *l)
 		os_close(l->file);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
+	pthread_cond_destroy(&l->cv_gather);
 	jet_free(l->buf[0]);
 	jet_free(l->buf[1]);
 	jet_free(l->dir);
@@ -617,6 +653,9 @@ JET_ERR jlog_append(jlog *l, uint8_t type, const jlog_piece *pieces, int n, jet_
 		*plsn = LSN_MAKE(l->gen, l->off);
 	l->off += total;
 	l->stats.appends++;
+	l->nbatch++;
+	if (l->nreleased > 0 && --l->nreleased == 0)
+		pthread_cond_signal(&l->cv_gather);
 
 HandleError:
 	pthread_mutex_unlock(&l->mu);

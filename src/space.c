@@ -298,8 +298,8 @@ void space_retire(jspace *sp, uint32_t pgno, uint64_t version)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-uint32_t space_set_horizon(jspace *sp, uint64_t horizon,
-			   void (*on_free)(void *ctx, uint32_t pgno), void *ctx)
+uint32_t space_set_horizon(jspace *sp, uint64_t horizon, void (*on_free)(void *ctx, uint32_t pgno),
+			   void *ctx)
 {
 	uint32_t n = 0;
 	if (!sp)

@@ -422,8 +422,8 @@ START_TEST(test_scan_resistance)
 	hits = 0;
 	for (uint32_t p = hot0; p < hot0 + H; p++)
 		hits += touch(c, p);
-	printf("scan resistance: hot-set hit rate after scan %llu/%u\n",
-	       (unsigned long long)hits, H);
+	printf("scan resistance: hot-set hit rate after scan %llu/%u\n", (unsigned long long)hits,
+	       H);
 	ck_assert_uint_eq(hits, H);
 	/* And the scan pages themselves did not stay: the start is gone. */
 	ck_assert_uint_eq(touch(c, scan0), 0);
@@ -435,7 +435,7 @@ END_TEST
  * engine's private pages), and all read a shared set nobody writes (the
  * published pages). Each checks every image it gets against its model. */
 #define MT_THREADS 4
-#define MT_OWN 48   /* pages per thread */
+#define MT_OWN 48 /* pages per thread */
 #define MT_SHARED 32
 #define MT_FIRST 2
 
@@ -465,7 +465,8 @@ static void *mt_worker(void *p)
 		jbuf *b;
 		JET_ERR err;
 		if (r % 3 == 0) {
-			uint32_t pg = MT_FIRST + MT_THREADS * MT_OWN + (uint32_t)((r >> 8) % MT_SHARED);
+			uint32_t pg =
+			    MT_FIRST + MT_THREADS * MT_OWN + (uint32_t)((r >> 8) % MT_SHARED);
 			err = jcache_get(a->c, pg, &b);
 			if (err == JET_errOutOfBuffers)
 				continue;

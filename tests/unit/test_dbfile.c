@@ -115,7 +115,8 @@ START_TEST(test_header_round_trip)
 	ck_assert(!dbfile_readonly(f));
 	dbfile_close(f);
 
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got),
+			 JET_errSuccess);
 	assert_header_eq(&h, &got);
 	ck_assert_uint_eq(got.seq, 1);
 
@@ -129,7 +130,8 @@ START_TEST(test_header_round_trip)
 	}
 	dbfile_close(f);
 	db_header again;
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &again), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &again),
+			 JET_errSuccess);
 	assert_header_eq(&got, &again);
 	ck_assert_uint_eq(again.seq, 6);
 	dbfile_close(f);
@@ -158,14 +160,17 @@ START_TEST(test_create_errors)
 	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f), JET_errSuccess);
 	dbfile_close(f);
 	dbfile *g;
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got),
+			 JET_errSuccess);
 	ck_assert_uint_eq(got.dir_root, 4242);
 	/* Overwriting a database that is open elsewhere is refused, and
 	 * leaves it intact. */
 	h.dir_root = 5;
-	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &g), JET_errDatabaseLocked);
+	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &g),
+			 JET_errDatabaseLocked);
 	dbfile_close(f);
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got),
+			 JET_errSuccess);
 	ck_assert_uint_eq(got.dir_root, 4242);
 	dbfile_close(f);
 
@@ -184,7 +189,8 @@ START_TEST(test_create_errors)
 	ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &bad, true, &f),
 			 JET_errInvalidParameter);
 	ck_assert_int_eq(dbfile_create(NULL, dbpath, &h, true, &f), JET_errInvalidParameter);
-	ck_assert_int_eq(dbfile_create(os_vfs_posix(), NULL, &h, true, &f), JET_errInvalidParameter);
+	ck_assert_int_eq(dbfile_create(os_vfs_posix(), NULL, &h, true, &f),
+			 JET_errInvalidParameter);
 }
 END_TEST
 
@@ -242,7 +248,8 @@ START_TEST(test_torn_header)
 		const uint32_t ps = sizes[si];
 		db_header h = sample_header(ps), got, older, newer;
 		dbfile *f;
-		ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f), JET_errSuccess);
+		ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f),
+				 JET_errSuccess);
 		dbfile_close(f);
 		/* seq 2 in copy 0 (older), seq 3 in copy 1 (newer). */
 		ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &f, &got),
@@ -315,7 +322,8 @@ START_TEST(test_page_checksums)
 		const uint32_t ps = sizes[si];
 		db_header h = sample_header(ps), got;
 		dbfile *f;
-		ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f), JET_errSuccess);
+		ck_assert_int_eq(dbfile_create(os_vfs_posix(), dbpath, &h, true, &f),
+				 JET_errSuccess);
 		ck_assert_int_eq(dbfile_extend(f, 10), JET_errSuccess);
 		ck_assert_uint_eq(dbfile_page_count(f), 10);
 		uint8_t *pages[10] = {0}, *buf = malloc(ps);
@@ -345,9 +353,9 @@ START_TEST(test_page_checksums)
 		const uint64_t base = (uint64_t)p * ps;
 		int trials = 200;
 		for (int t = 0; t < trials + PAGE_HEADER_SIZE + 1; t++) {
-			uint32_t off = t < PAGE_HEADER_SIZE ? (uint32_t)t
+			uint32_t off = t < PAGE_HEADER_SIZE    ? (uint32_t)t
 				       : t == PAGE_HEADER_SIZE ? ps - 1
-								: (uint32_t)(rnd() % ps);
+							       : (uint32_t)(rnd() % ps);
 			int bit = (int)(rnd() % 8);
 			flip_bit(base + off, bit);
 			memset(buf, 0xEE, ps);
@@ -393,7 +401,8 @@ START_TEST(test_readonly_and_locks)
 	ck_assert_int_eq(dbfile_extend(f, 4), JET_errSuccess);
 	dbfile_close(f);
 
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, true, false, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, true, false, &f, &got),
+			 JET_errSuccess);
 	ck_assert(dbfile_readonly(f));
 	uint8_t *buf = calloc(1, 8192);
 	buf[PAGE_OFF_TYPE] = PAGE_TYPE_BTREE_LEAF;
@@ -402,20 +411,23 @@ START_TEST(test_readonly_and_locks)
 	ck_assert_int_eq(dbfile_extend(f, 8), JET_errDatabaseFileReadOnly);
 	ck_assert_int_eq(dbfile_shrink(f, 3), JET_errDatabaseFileReadOnly);
 	/* Two shared openers coexist; an exclusive one is refused. */
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &g, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, false, &g, &got),
+			 JET_errSuccess);
 	dbfile_close(g);
 	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &g, &got),
 			 JET_errDatabaseLocked);
 	dbfile_close(f);
 
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &f, &got),
+			 JET_errSuccess);
 	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, true, false, &g, &got),
 			 JET_errDatabaseLocked);
 	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &g, &got),
 			 JET_errDatabaseLocked);
 	ck_assert_int_eq(dbfile_write_page(f, 2, buf), JET_errSuccess);
 	dbfile_close(f);
-	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &f, &got), JET_errSuccess);
+	ck_assert_int_eq(dbfile_open(os_vfs_posix(), dbpath, false, true, &f, &got),
+			 JET_errSuccess);
 	ck_assert_int_eq(dbfile_read_page(f, 2, buf), JET_errSuccess);
 	dbfile_close(f);
 	free(buf);

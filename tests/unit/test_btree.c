@@ -399,7 +399,7 @@ static size_t gen_val(rng *r, uint8_t *v, uint32_t ps)
 /* Picks an existing key half the time (so replaces and deletes hit). */
 static size_t pick_key(rng *r, const model *m, uint8_t *k, size_t maxkey)
 {
-	if (m->n && rndn(r, 2)) {
+	if (m->n && rndn(r, 10) < 3) {
 		const ment *x = &m->e[rndn(r, (uint32_t)m->n)];
 		memcpy(k, x->k, x->kl);
 		return x->kl;
@@ -501,13 +501,14 @@ static void get_check(env *e, uint32_t root, const model *m, rng *r, uint8_t *bu
 }
 
 /* One random mutation, applied to tree and model alike. */
-static bool random_mutation(env *e, uint32_t *root, model *m, rng *r, uint8_t *val)
+static bool random_mutation(env *e, uint32_t *root, model *m, rng *r, uint8_t *val,
+			    uint32_t put_pct)
 {
 	uint8_t key[2048];
 	size_t kl = pick_key(r, m, key, bt_max_key(e->ps));
 	bool found;
 	size_t i = m_lb(m, key, kl, &found);
-	if (rndn(r, 100) < 62) {
+	if (rndn(r, 100) < put_pct) {
 		size_t vl = gen_val(r, val, e->ps);
 		int flags = (int)rndn(r, 3);
 		JET_ERR err = bt_put(&e->w, root, key, kl, val, vl, flags);
@@ -535,13 +536,14 @@ static bool random_mutation(env *e, uint32_t *root, model *m, rng *r, uint8_t *v
 /* ------------------------------------------------------------------ tests */
 
 typedef struct leafstat {
-	uint32_t leaves, branches;
+	uint32_t leaves, branches, levels;
 } leafstat;
 static JET_ERR count_types(void *ctx, uint32_t pgno, int type, int level)
 {
 	leafstat *s = ctx;
 	(void)pgno;
-	(void)level;
+	if ((uint32_t)level + 1 > s->levels)
+		s->levels = (uint32_t)level + 1;
 	if (type == PAGE_TYPE_BTREE_LEAF)
 		s->leaves++;
 	else if (type == PAGE_TYPE_BTREE_BRANCH)
@@ -560,16 +562,18 @@ static void run_model(uint32_t ps, long nops, uint64_t salt)
 	env_open(&e, ps, 1024);
 	ck_assert_int_eq(bt_create(&e.w, 7, &root), 0);
 	ck_assert_int_eq(bt_cursor_open(e.c, root, &cur), 0);
+	size_t peak = 0;
 	for (long op = 0; op < nops; op++) {
 		uint32_t c = rndn(&r, 100);
-		/* Deletes outweigh inserts for a while now and then, so the tree
-		 * shrinks through merges and root collapses as well as grows. */
-		bool shrink = (op / 5000) % 3 == 2;
-		if (c < (shrink ? 30u : 55u)) {
-			if (random_mutation(&e, &root, &m, &r, val) &&
+		peak = m.n > peak ? m.n : peak;
+		/* Deletes outweigh inserts now and then, so the tree shrinks
+		 * through merges and root collapses as well as grows. */
+		bool shrink = (op / 10000) % 3 == 2;
+		if (c < 60) {
+			if (random_mutation(&e, &root, &m, &r, val, shrink ? 15 : 95) &&
 			    (op < 10000 || op % 1000 == 0))
 				check_tree(&e, root, &m, 7);
-		} else if (c < (shrink ? 60u : 60u)) {
+		} else if (c < (shrink ? 70u : 61u)) {
 			uint8_t key[2048];
 			if (!m.n)
 				continue;
@@ -591,10 +595,33 @@ static void run_model(uint32_t ps, long nops, uint64_t salt)
 	scan_equals(&e, root, &m, true);
 	pages_exact(&e, root);
 	bt_cursor_close(cur);
-	leafstat ls = {0, 0};
+	leafstat ls = {0, 0, 0};
 	ck_assert_int_eq(bt_walk(e.c, root, count_types, &ls), 0);
-	printf("model %u: %ld ops, %zu entries, %u leaves, %u branches, %u pages allocated\n", ps,
-	       nops, m.n, ls.leaves, ls.branches, e.next);
+	uint32_t levels = ls.levels;
+	/* Drain in random order: merges and rebalances at every level, then
+	 * root collapses down to one empty leaf. */
+	model all = {0};
+	m_clone(&all, &m);
+	for (size_t left = all.n; left > 0; left--) {
+		size_t i = rndn(&r, (uint32_t)left);
+		ck_assert_int_eq(bt_del(&e.w, &root, all.e[i].k, all.e[i].kl), 0);
+		bool found;
+		m_del(&m, m_lb(&m, all.e[i].k, all.e[i].kl, &found));
+		ck_assert(found);
+		ment t = all.e[i];
+		all.e[i] = all.e[left - 1];
+		all.e[left - 1] = t;
+		if (left % 97 == 0 || left < 200)
+			check_tree(&e, root, &m, 7);
+	}
+	m_free(&all);
+	ls = (leafstat){0, 0, 0};
+	ck_assert_int_eq(bt_walk(e.c, root, count_types, &ls), 0);
+	ck_assert_uint_eq(ls.levels, 1);
+	pages_exact(&e, root);
+	ls = (leafstat){0, 0, levels};
+	printf("model %u: %ld ops, peak %zu entries, %u levels, %u pages allocated, drained\n", ps,
+	       nops, peak, ls.levels, e.next);
 	/* Dropping the tree gives back every page. */
 	ck_assert_int_eq(bt_drop(&e.w, root), 0);
 	for (uint32_t p = 0; p < e.next; p++)
@@ -704,7 +731,7 @@ static void run_cow(uint32_t ps, uint64_t salt)
 	env_open(&e, ps, 512);
 	ck_assert_int_eq(bt_create(&e.w, 9, &root), 0);
 	for (long i = 0; i < scaled(4000); i++)
-		random_mutation(&e, &root, &m1, &r, val);
+		random_mutation(&e, &root, &m1, &r, val, 85);
 	check_tree(&e, root, &m1, 9);
 	r1 = root;
 	pagehash before = {.c = e.c, .ps = ps}, after = {.c = e.c, .ps = ps};
@@ -716,7 +743,7 @@ static void run_cow(uint32_t ps, uint64_t salt)
 	e.ndropped = 0;
 	long nmut = scaled(3000);
 	for (long i = 0; i < nmut; i++) {
-		random_mutation(&e, &root, &m2, &r, val);
+		random_mutation(&e, &root, &m2, &r, val, 55);
 		if (i < 300 || i % 100 == 0)
 			check_tree(&e, root, &m2, 9);
 		if (i % 1000 == 999) {
@@ -828,7 +855,7 @@ START_TEST(alloc_failure_atomic)
 	env_open(&e, ps, 512);
 	ck_assert_int_eq(bt_create(&e.w, 5, &root), 0);
 	for (int i = 0; i < 3000; i++)
-		random_mutation(&e, &root, &m, &r, val);
+		random_mutation(&e, &root, &m, &r, val, 85);
 	long failures = 0;
 	for (int op = 0; op < scaled(300); op++) {
 		/* Each op in a new generation, so the whole path is copied. */
@@ -898,7 +925,7 @@ START_TEST(sequential_fill)
 	uint64_t cnt;
 	ck_assert_int_eq(bt_check(e.c, root, 1, report, NULL, &cnt), 0);
 	ck_assert_uint_eq(cnt, n);
-	leafstat s = {0, 0};
+	leafstat s = {0, 0, 0};
 	ck_assert_int_eq(bt_walk(e.c, root, count_types, &s), 0);
 	/* leaf cell 4 + 8 + 45 bytes, slot 2; page body ps - 32 */
 	double fill = (double)n * (4 + 8 + 45 + 2) / ((double)s.leaves * (ps - 32));

@@ -59,7 +59,10 @@
  *   with it. Hence damage inside the last flush is indistinguishable from a
  *   torn write of it and is treated as one: records from X on are lost.
  *   jlog_reader_end is X itself, the first byte not holding a valid record;
- *   jlog_open(X) zeroes from X and appends from X rounded up to 512.
+ *   jlog_open(X) zeroes from X, bridges X to the next 512-byte boundary with
+ *   a PAD (or, when under PAD_MIN bytes remain, leaves zeros, which the
+ *   reader skips when a valid record starts at the boundary), syncs, and
+ *   appends from that boundary.
  *
  * A FLUSH (group commit)
  *
@@ -85,6 +88,10 @@
  *     |       writing = false; broadcast cv -----------------------+
  *     +-------+
  *
+ *   Before [lead], a would-be leader waits (once, at most half the last
+ *   sync's duration) for the committers the previous flush released to
+ *   append again (nreleased), so all of them share the next sync instead
+ *   of splitting into two cohorts that take turns.
  *   Waiters do not wake until the leader is done; each then re-checks, so
  *   one whose LSN the leader's region did not cover becomes the next leader
  *   and takes everything appended meanwhile in one write and one sync.

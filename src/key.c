@@ -141,9 +141,10 @@ size_t key_fold_text(const uint8_t *in, size_t cb, uint8_t *out, size_t cbOutMax
 
 		if (b >= 'A' && b <= 'Z') {
 			b += 0x20;
-		} else if (b == 0xC3 && i + 1 < cb) {
+		} else if (b == 0xC3 && i + 1 < cb && (in[i + 1] & 0xC0) == 0x80) {
 			/* U+00C0..U+00DE are C3 80..C3 9E; lowercase is +0x20 on
-			 * the second byte. 0xC3 is never a continuation byte. */
+			 * the second byte. 0xC3 is never a continuation byte, so
+			 * a valid pair is recognized wherever it starts. */
 			uint8_t b2 = in[i + 1];
 
 			if (b2 >= 0x80 && b2 <= 0x9E && b2 != 0x97)
@@ -167,7 +168,7 @@ static void key_text_utf8(key_groups *k, const uint8_t *in, size_t cb)
 
 		if (b >= 'A' && b <= 'Z') {
 			b += 0x20;
-		} else if (b == 0xC3 && i + 1 < cb) {
+		} else if (b == 0xC3 && i + 1 < cb && (in[i + 1] & 0xC0) == 0x80) {
 			uint8_t b2 = in[++i];
 
 			if (b2 >= 0x80 && b2 <= 0x9E && b2 != 0x97)

@@ -1189,6 +1189,8 @@ JET_ERR bt_get(jcache *c, uint32_t root, const void *key, size_t cbKey, void *va
 {
 	uint32_t pgno = root;
 	int level = -1;
+	if (!key)
+		key = bt_empty_key;
 	for (int depth = 0; depth < BT_MAX_DEPTH; depth++) {
 		jbuf *b;
 		CallR(get_node(c, pgno, level, &b));
@@ -1396,6 +1398,8 @@ JET_ERR bt_seek(bt_cursor *cur, const void *key, size_t cbKey, bt_seek_mode mode
 	cur->state = CUR_UNPOSITIONED;
 	if (pgno == 0)
 		return JET_errRecordNotFound;
+	if (!key)
+		key = bt_empty_key;
 	for (int d = 0;; d++) {
 		jbuf *b;
 		if (d >= BT_MAX_DEPTH)

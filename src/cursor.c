@@ -1,0 +1,465 @@
+/*
+ * cursor.c - cursors on tables: positioning by saved key, moves, seeks,
+ * index ranges, bookmarks (see cursor.h for the position model).
+ *
+ * Why re-seek instead of keeping a b+tree position between calls: a b+tree
+ * cursor pins its leaf, and between two Jet* calls of a session other
+ * sessions commit, the space map frees superseded pages and our own writes
+ * change private pages in place. Holding a position across calls would pin
+ * pages that may be discarded or rewritten. So every call begins from the
+ * saved entry key (one descent, a few cached pages), and cursor_park
+ * releases the b+tree cursor when the call ends. Within one call a
+ * multi-row JetMove steps with bt_next/bt_prev.
+ *
+ * Ordering helpers compare keys as the tree does: memcmp, a prefix first.
+ * Seek semantics follow ESE for keys with fewer segments than the index: an
+ * index entry "equals" the search key when the key is a prefix of the entry
+ * (segments are self-delimiting, so that is segment-wise equality).
+ */
+#include "cursor.h"
+#include "key.h"
+
+static int key_cmp(const uint8_t *a, size_t ca, const uint8_t *b, size_t cb)
+{
+	int d = memcmp(a, b, JET_MIN(ca, cb));
+	if (d)
+		return d;
+	return ca < cb ? -1 : ca > cb;
+}
+
+static bool key_has_prefix(const uint8_t *k, size_t ck, const uint8_t *p, size_t cp)
+{
+	return ck >= cp && memcmp(k, p, cp) == 0;
+}
+
+static bool cur_secondary(const api_cursor *c)
+{
+	return c->ix && c->ix != tbl_primary(c->td);
+}
+
+JET_ERR cursor_open(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, bool readonly,
+		    JET_TABLEID *ptableid)
+{
+	JET_ERR err = JET_errSuccess;
+	api_cursor *c = NULL;
+	unsigned long maxCursors = eng_inst_params(eng_sess_inst(s->eng))->max_cursors;
+
+	if (maxCursors && s->ncursors >= maxCursors)
+		return JET_errOutOfCursors;
+	c = jet_calloc(1, sizeof(*c));
+	if (!c)
+		return JET_errOutOfMemory;
+	c->sess = s;
+	c->db = db;
+	c->dbid = dbid;
+	c->readonly = readonly || td->system;
+	c->level = eng_txn_level(s->eng);
+	if (td->rt)
+		c->rt = td->rt;
+	else
+		Call(tbl_rt_get(db, td->objid, &c->rt));
+	tbl_def_addref(td);
+	c->td = td;
+	c->ix = tbl_primary(td);
+	c->ix_objid = td->objid;
+	c->pos = CUR_BEFORE_FIRST;
+	Call(api_tableid_new(c, &c->handle));
+	__atomic_add_fetch(&c->rt->nopen, 1, __ATOMIC_RELAXED);
+	TAILQ_INSERT_TAIL(&s->cursors, c, link);
+	s->ncursors++;
+	*ptableid = c->handle;
+	return JET_errSuccess;
+
+HandleError:
+	if (c->td)
+		tbl_def_release(c->td);
+	jet_free(c);
+	return err;
+}
+
+void cursor_close(api_cursor *c)
+{
+	api_sess *s = c->sess;
+
+	TAILQ_REMOVE(&s->cursors, c, link);
+	s->ncursors--;
+	api_tableid_free(c->handle);
+	__atomic_sub_fetch(&c->rt->nopen, 1, __ATOMIC_RELAXED);
+	rec_edit_free(c->edit);
+	if (c->bt)
+		bt_cursor_close(c->bt);
+	tbl_def_release(c->td);
+	jet_free(c->rec);
+	jet_free(c);
+}
+
+void cursor_close_session_cursors(api_sess *s, int close_from_level)
+{
+	api_cursor *c, *next;
+
+	for (c = TAILQ_FIRST(&s->cursors); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->level >= close_from_level)
+			cursor_close(c);
+	}
+}
+
+void cursor_set_def(api_cursor *c, tbl_def *td)
+{
+	const tbl_index *ix = NULL;
+
+	if (c->ix && cur_secondary(c))
+		ix = tbl_index_by_name(td, c->ix->name);
+	else
+		ix = tbl_primary(td);
+	tbl_def_addref(td);
+	tbl_def_release(c->td);
+	c->td = td;
+	c->ix = ix;
+	c->ix_objid = ix ? ix->objid : td->objid;
+	c->rec_view = 0;
+	if (c->edit) {
+		/* The edit was made with the old schema; keep it (columns only
+		 * get added), record.c reads the same ids. */
+	}
+}
+
+void cursor_reset_position(api_cursor *c)
+{
+	c->pos = CUR_BEFORE_FIRST;
+	c->cbEkey = 0;
+	c->cbPk = 0;
+	c->rec_view = 0;
+	c->range = false;
+}
+
+void cursor_park(api_cursor *c)
+{
+	if (c->bt)
+		bt_cursor_reset(c->bt, 0);
+}
+
+/* Points the b+tree cursor at the current index's tree as r sees it. */
+static JET_ERR cur_bt(api_cursor *c, eng_read *r)
+{
+	uint32_t root;
+
+	CallR(eng_read_root(r, c->ix_objid, &root));
+	if (!c->bt)
+		return bt_cursor_open(eng_db_cache(r->db), root, &c->bt);
+	bt_cursor_reset(c->bt, root);
+	return JET_errSuccess;
+}
+
+static JET_ERR rec_copy(api_cursor *c, const void *rec, size_t cb)
+{
+	if (cb > c->capRec) {
+		size_t cap = JET_MAX(cb, 2 * c->capRec);
+		uint8_t *p = jet_realloc(c->rec, cap);
+		if (!p)
+			return JET_errOutOfMemory;
+		c->rec = p;
+		c->capRec = cap;
+	}
+	memcpy(c->rec, rec, cb);
+	c->cbRec = cb;
+	return JET_errSuccess;
+}
+
+/* Is entry key k inside the index range? */
+static bool in_range(const api_cursor *c, const uint8_t *k, size_t ck)
+{
+	if (!c->range)
+		return true;
+	if (c->range_upper)
+		return key_cmp(k, ck, c->rkey, c->cbRkey) < 0;
+	return key_cmp(k, ck, c->rkey, c->cbRkey) >= 0;
+}
+
+/* The b+tree cursor is on an entry: check the range, make it current. */
+static JET_ERR cur_take(api_cursor *c, eng_read *r, bool fwd)
+{
+	JET_ERR err = JET_errSuccess;
+	const void *k, *v;
+	size_t ck, cv;
+
+	Call(bt_cursor_key(c->bt, &k, &ck));
+	if (!in_range(c, k, ck)) {
+		/* Past the range's end in the direction of travel. */
+		c->pos = fwd ? CUR_AFTER_LAST : CUR_BEFORE_FIRST;
+		Error(JET_errNoCurrentRecord);
+	}
+	if (ck > TBL_KEY_BUF)
+		Error(JET_errDatabaseCorrupted);
+	Call(bt_cursor_value(c->bt, &v, &cv));
+	memcpy(c->ekey, k, ck);
+	c->cbEkey = ck;
+	if (!cur_secondary(c)) {
+		memcpy(c->pk, k, ck);
+		c->cbPk = ck;
+		Call(rec_copy(c, v, cv));
+	} else {
+		if (cv > TBL_KEY_BUF)
+			Error(JET_errSecondaryIndexCorrupted);
+		memcpy(c->pk, v, cv);
+		c->cbPk = cv;
+		err = tbl_read_record(r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
+		if (err == JET_errRecordNotFound)
+			err = JET_errSecondaryIndexCorrupted;
+		Call(err);
+	}
+	c->pos = CUR_ON;
+	c->rec_view = r->view;
+	err = JET_errSuccess;
+HandleError:
+	return err;
+}
+
+/* First / last entry of the current index within the range. */
+static JET_ERR cur_edge(api_cursor *c, eng_read *r, bool first)
+{
+	JET_ERR err;
+
+	CallR(cur_bt(c, r));
+	if (c->range && c->range_upper != first)
+		/* The range bound is on this side: start from it. */
+		err = bt_seek(c->bt, c->rkey, c->cbRkey, first ? BT_SEEK_GE : BT_SEEK_LT);
+	else
+		err = first ? bt_first(c->bt) : bt_last(c->bt);
+	if (err == JET_errRecordNotFound) {
+		c->pos = first ? CUR_AFTER_LAST : CUR_BEFORE_FIRST;
+		return JET_errNoCurrentRecord;
+	}
+	CallR(err);
+	return cur_take(c, r, first);
+}
+
+/* One step; positioned says the b+tree cursor already sits on c->ekey. */
+static JET_ERR cur_step(api_cursor *c, eng_read *r, bool fwd, bool *positioned)
+{
+	JET_ERR err;
+
+	if (c->pos == CUR_BEFORE_FIRST) {
+		if (!fwd)
+			return JET_errNoCurrentRecord;
+		err = cur_edge(c, r, true);
+		*positioned = err >= 0;
+		return err;
+	}
+	if (c->pos == CUR_AFTER_LAST) {
+		if (fwd)
+			return JET_errNoCurrentRecord;
+		err = cur_edge(c, r, false);
+		*positioned = err >= 0;
+		return err;
+	}
+	if (*positioned) {
+		err = fwd ? bt_next(c->bt) : bt_prev(c->bt);
+	} else {
+		CallR(cur_bt(c, r));
+		err = bt_seek(c->bt, c->ekey, c->cbEkey, fwd ? BT_SEEK_GT : BT_SEEK_LT);
+		if (err == JET_errRecordNotFound)
+			err = JET_errNoCurrentRecord;
+	}
+	if (err == JET_errNoCurrentRecord) {
+		c->pos = fwd ? CUR_AFTER_LAST : CUR_BEFORE_FIRST;
+		*positioned = false;
+		return err;
+	}
+	CallR(err);
+	err = cur_take(c, r, fwd);
+	*positioned = err >= 0;
+	return err;
+}
+
+JET_ERR cursor_current_record(api_cursor *c, eng_read *r)
+{
+	JET_ERR err;
+
+	if (c->pos != CUR_ON)
+		return JET_errNoCurrentRecord;
+	if (c->rec_view == r->view && c->rec_view != 0)
+		return JET_errSuccess;
+	err = tbl_read_record(r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
+	if (err == JET_errRecordNotFound)
+		return JET_errRecordDeleted;
+	CallR(err);
+	c->rec_view = r->view;
+	return JET_errSuccess;
+}
+
+/* Length of the index-key part of the current entry (without the primary
+ * key a non-unique secondary entry carries). */
+static size_t ekey_index_part(const api_cursor *c)
+{
+	if (cur_secondary(c) && !(c->ix->grbit & JET_bitIndexUnique) && c->cbEkey >= c->cbPk)
+		return c->cbEkey - c->cbPk;
+	return c->cbEkey;
+}
+
+JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit)
+{
+	JET_ERR err = JET_errSuccess;
+	bool positioned = false, fwd;
+	unsigned long n;
+
+	if (cRow == (long)JET_MoveFirst || cRow == (long)INT32_MIN) {
+		c->range = false;
+		return cur_edge(c, r, true);
+	}
+	if (cRow == JET_MoveLast) {
+		c->range = false;
+		return cur_edge(c, r, false);
+	}
+	if (cRow == 0)
+		return cursor_current_record(c, r);
+	fwd = cRow > 0;
+	n = fwd ? (unsigned long)cRow : (unsigned long)-cRow;
+	while (n-- > 0) {
+		if (grbit & JET_bitMoveKeyNE) {
+			/* Skip every entry with the same index key. */
+			uint8_t cur[TBL_KEY_BUF];
+			size_t cb = c->pos == CUR_ON ? ekey_index_part(c) : 0;
+			bool had = c->pos == CUR_ON;
+			memcpy(cur, c->ekey, cb);
+			do {
+				CallR(cur_step(c, r, fwd, &positioned));
+			} while (had && key_has_prefix(c->ekey, c->cbEkey, cur, cb) &&
+				 ekey_index_part(c) == cb);
+		} else {
+			CallR(cur_step(c, r, fwd, &positioned));
+		}
+	}
+	return err;
+}
+
+JET_ERR cursor_seek(api_cursor *c, eng_read *r, JET_GRBIT grbit)
+{
+	JET_ERR err;
+	JET_GRBIT mode = grbit & (JET_bitSeekEQ | JET_bitSeekLT | JET_bitSeekLE | JET_bitSeekGE |
+				  JET_bitSeekGT);
+	uint8_t lim[TBL_KEY_BUF];
+	size_t cbLim;
+	const uint8_t *k;
+	size_t ck;
+	bool eq;
+
+	if (grbit & ~(mode | JET_bitSetIndexRange | JET_bitCheckUniqueness))
+		return JET_errInvalidGrbit;
+	if (mode == 0 || (mode & (mode - 1)))
+		return JET_errInvalidGrbit;
+	if ((grbit & JET_bitSetIndexRange) && mode != JET_bitSeekEQ)
+		return JET_errInvalidGrbit;
+	if (!c->key_made)
+		return JET_errKeyNotMade;
+	c->range = false;
+
+	/* lim = the end limit of the key (the first key past every key it
+	 * prefixes); a key made with a limit bit is its own limit. */
+	memcpy(lim, c->key, c->cbKey);
+	cbLim = c->key_limit ? c->cbKey : key_make_end_limit(lim, c->cbKey, sizeof(lim));
+
+	CallR(cur_bt(c, r));
+	switch (mode) {
+	case JET_bitSeekEQ:
+	case JET_bitSeekGE:
+		err = bt_seek(c->bt, c->key, c->cbKey, BT_SEEK_GE);
+		break;
+	case JET_bitSeekGT:
+		err = bt_seek(c->bt, lim, cbLim, BT_SEEK_GE);
+		break;
+	case JET_bitSeekLE:
+		err = bt_seek(c->bt, lim, cbLim, BT_SEEK_LT);
+		break;
+	default: /* LT */
+		err = bt_seek(c->bt, c->key, c->cbKey, BT_SEEK_LT);
+		break;
+	}
+	if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
+		return JET_errRecordNotFound;
+	CallR(err);
+	{
+		const void *pk;
+		CallR(bt_cursor_key(c->bt, &pk, &ck));
+		k = pk;
+	}
+	eq = !c->key_limit && key_has_prefix(k, ck, c->key, c->cbKey);
+	if (mode == JET_bitSeekEQ && !eq)
+		return JET_errRecordNotFound;
+	err = cur_take(c, r, true);
+	if (err == JET_errNoCurrentRecord)
+		err = JET_errRecordNotFound;
+	CallR(err);
+	if (grbit & JET_bitSetIndexRange) {
+		memcpy(c->rkey, lim, cbLim);
+		c->cbRkey = cbLim;
+		c->range = true;
+		c->range_upper = true;
+	}
+	if ((mode == JET_bitSeekGE || mode == JET_bitSeekLE) && !eq)
+		return JET_wrnSeekNotEqual;
+	return JET_errSuccess;
+}
+
+JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbPk)
+{
+	JET_ERR err;
+
+	if (cbPk == 0 || cbPk > TBL_KEY_BUF)
+		return JET_errInvalidBookmark;
+	err = tbl_read_record(r, c->td, pk, cbPk, &c->rec, &c->capRec, &c->cbRec);
+	if (err == JET_errRecordNotFound) {
+		c->rec_view = 0;
+		return JET_errRecordDeleted;
+	}
+	CallR(err);
+	if (pk != c->pk)
+		memmove(c->pk, pk, cbPk);
+	c->cbPk = cbPk;
+	if (cur_secondary(c)) {
+		bool skip;
+		CallR(tbl_entry_key(c->td, c->ix, c->rec, c->cbRec, c->pk, c->cbPk, c->ekey,
+				    &c->cbEkey, &skip));
+		if (skip) {
+			/* The record is not in this index: no place in it. */
+			c->pos = CUR_BEFORE_FIRST;
+			c->rec_view = 0;
+			return JET_errNoCurrentRecord;
+		}
+	} else {
+		memcpy(c->ekey, c->pk, cbPk);
+		c->cbEkey = cbPk;
+	}
+	c->range = false;
+	c->pos = CUR_ON;
+	c->rec_view = r->view;
+	return JET_errSuccess;
+}
+
+JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool nomove)
+{
+	JET_ERR err;
+
+	c->key_made = false;
+	c->range = false;
+	if (ix == c->ix && c->pos == CUR_ON)
+		return JET_errSuccess; /* ESE: the same index keeps the position */
+	if (nomove && c->pos == CUR_ON) {
+		uint8_t pk[TBL_KEY_BUF];
+		size_t cbPk = c->cbPk;
+		memcpy(pk, c->pk, cbPk);
+		c->ix = ix;
+		c->ix_objid = ix ? ix->objid : c->td->objid;
+		return cursor_goto_pk(c, r, pk, cbPk);
+	}
+	c->ix = ix;
+	c->ix_objid = ix ? ix->objid : c->td->objid;
+	cursor_reset_position(c);
+	err = cur_edge(c, r, true);
+	if (err == JET_errNoCurrentRecord) {
+		/* An empty index: success, no current record (as ESE). */
+		c->pos = CUR_BEFORE_FIRST;
+		err = JET_errSuccess;
+	}
+	return err;
+}

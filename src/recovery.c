@@ -128,12 +128,15 @@ JET_ERR eng_recover(jinst *inst)
 		Call(logrec_decode(rec.type, rec.payload, rec.cb, &lr));
 		switch (lr.type) {
 		case LOGREC_COMMIT:
+			/* A commit whose changes cancelled out logs no change
+			 * records, so replay may lag the logged version numbers;
+			 * it can never be ahead of them. */
 			if (eng_txn_level(rs) > 0) {
 				Call(eng_txn_commit(rs, 0));
 				for (unsigned i = 0; i < lr.ndbs; i++) {
 					jdb *db = lr.dbs[i].slot < ENG_MAX_DBS ? redo[lr.dbs[i].slot] : NULL;
 					if (db && rec.lsn >= db->hdr.ckpt_lsn &&
-					    db->current->ver != lr.dbs[i].version)
+					    db->current->ver > lr.dbs[i].version)
 						Error(JET_errDatabaseCorrupted);
 				}
 				if (JET_CRASH_POINT("recovery.mid_redo"))

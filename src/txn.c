@@ -1177,8 +1177,9 @@ JET_ERR eng_txn_commit(jsess *s, JET_GRBIT grbit)
 			eng_set_fatal(inst, err);
 			return JET_errInstanceUnavailable;
 		}
-		if (s->level == 0)
-			return JET_errSuccess;
+		/* As in ESE, these bits only wait for the log: the open
+		 * transaction, if any, is left as it is. */
+		return JET_errSuccess;
 	}
 	if (s->level == 0)
 		return JET_errNotInTransaction;

@@ -1,0 +1,745 @@
+/*
+ * api_record.c - the Jet* functions on cursors and records: JetMove,
+ * JetMakeKey, JetSeek, JetSetIndexRange, JetIndexRecordCount, bookmarks,
+ * JetPrepareUpdate, JetSetColumn(s), JetRetrieveColumn(s), JetUpdate(2),
+ * JetDelete, JetRetrieveKey.
+ *
+ * Each function is thin: validate every argument, begin a read context
+ * (eng_read) for the call, let cursor.c / table.c do the work, park the
+ * cursor, end the read. The point-read path (JetMakeKey, JetSeek,
+ * JetRetrieveColumn) allocates nothing: keys are built in the cursor's
+ * buffer, the record is copied into the cursor's buffer (grown only for a
+ * record larger than any before), and rec_retrieve returns pointers into
+ * that copy.
+ *
+ * Updates outside a transaction run in an implicit one (begin, update,
+ * commit lazily or roll back), so each JetUpdate/JetDelete is atomic on its
+ * own, as in ESE. A failed JetUpdate keeps the update prepared (the caller
+ * may fix a column and retry, or cancel).
+ */
+#include "cursor.h"
+#include "key.h"
+
+/* One call on a cursor: session entered, cursor resolved, a read context. */
+typedef struct cur_call {
+	api_sess *s;
+	api_cursor *c;
+	eng_read r;
+	bool reading;
+} cur_call;
+
+static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bool read)
+{
+	JET_ERR err;
+
+	cc->s = NULL;
+	cc->c = NULL;
+	cc->reading = false;
+	CallR(api_enter(sesid, &cc->s));
+	err = api_tableid_get(cc->s, tableid, &cc->c);
+	if (err >= 0 && read) {
+		err = eng_read_begin(cc->s->eng, cc->c->db, &cc->r);
+		cc->reading = err >= 0;
+	}
+	if (err < 0) {
+		api_leave(cc->s);
+		cc->s = NULL;
+	}
+	return err;
+}
+
+static JET_ERR call_leave(cur_call *cc, JET_ERR err)
+{
+	if (cc->reading) {
+		cursor_park(cc->c);
+		eng_read_end(&cc->r);
+		cc->reading = false;
+	}
+	if (cc->s)
+		api_leave(cc->s);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Navigation                                                          */
+/* ------------------------------------------------------------------ */
+
+JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit)
+{
+	JET_ERR err;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	if (grbit & ~(JET_GRBIT)JET_bitMoveKeyNE)
+		err = JET_errInvalidGrbit;
+	else
+		err = cursor_move(cc.c, &cc.r, cRow, grbit);
+	return call_leave(&cc, err);
+}
+
+#define MAKEKEY_GRBITS                                                                          \
+	(JET_bitNewKey | JET_bitStrLimit | JET_bitSubStrLimit | JET_bitNormalizedKey |              \
+	 JET_bitKeyDataZeroLength | JET_bitFullColumnStartLimit | JET_bitFullColumnEndLimit |       \
+	 JET_bitPartialColumnStartLimit | JET_bitPartialColumnEndLimit)
+#define LIMIT_END_GRBITS                                                                        \
+	(JET_bitStrLimit | JET_bitSubStrLimit | JET_bitFullColumnEndLimit |                         \
+	 JET_bitPartialColumnEndLimit)
+#define LIMIT_GRBITS (LIMIT_END_GRBITS | JET_bitFullColumnStartLimit | JET_bitPartialColumnStartLimit)
+
+JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData,
+			   unsigned long cbData, JET_GRBIT grbit)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	const tbl_index *ix;
+	const tbl_column *col;
+	bool trunc = false;
+	size_t cb;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	c = cc.c;
+	ix = c->ix;
+	if (grbit & ~(JET_GRBIT)MAKEKEY_GRBITS)
+		Error(JET_errInvalidGrbit);
+	if (__builtin_popcountl(grbit & LIMIT_GRBITS) > 1)
+		Error(JET_errInvalidGrbit);
+	if (!pvData && cbData)
+		Error(JET_errInvalidParameter);
+	if (!ix)
+		Error(JET_errNoCurrentIndex); /* the sequential (DBK) order has no key columns */
+	if (grbit & JET_bitNormalizedKey) {
+		if (cbData > ix->cbKeyMost + (size_t)TBL_KEY_BUF / 2 || cbData > TBL_KEY_BUF)
+			Error(JET_errKeyTooBig);
+		memcpy(c->key, pvData, cbData);
+		c->cbKey = cbData;
+		c->nsegKey = ix->nseg;
+		c->key_made = true;
+		c->key_limit = false;
+		goto HandleError;
+	}
+	if (grbit & JET_bitNewKey) {
+		c->cbKey = 0;
+		c->nsegKey = 0;
+		c->key_limit = false;
+		c->key_made = false;
+	} else if (!c->key_made) {
+		Error(JET_errKeyNotMade);
+	}
+	if (c->key_limit || c->nsegKey >= ix->nseg)
+		Error(JET_errKeyIsMade);
+	col = &c->td->cols[ix->seg[c->nsegKey].icol];
+	cb = c->cbKey;
+	Call(key_append_segment(col->rc.coltyp, col->cp, ix->seg[c->nsegKey].descending,
+				(cbData || (grbit & JET_bitKeyDataZeroLength)) ? (pvData ? pvData : "")
+									       : NULL,
+				cbData, grbit, c->key, ix->cbKeyMost, &cb, &trunc));
+	c->cbKey = cb;
+	c->nsegKey++;
+	c->key_made = true;
+	if (grbit & LIMIT_END_GRBITS) {
+		c->cbKey = key_make_end_limit(c->key, c->cbKey, ix->cbKeyMost);
+		c->key_limit = true;
+	} else if (grbit & (JET_bitFullColumnStartLimit | JET_bitPartialColumnStartLimit)) {
+		c->key_limit = true;
+	}
+HandleError:
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvData,
+			       unsigned long cbMax, unsigned long *pcbActual, JET_GRBIT grbit)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	const uint8_t *k;
+	size_t cb;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	c = cc.c;
+	if (grbit & ~(JET_GRBIT)JET_bitRetrieveCopy)
+		Error(JET_errInvalidGrbit);
+	if (!pvData && cbMax)
+		Error(JET_errInvalidParameter);
+	if (grbit & JET_bitRetrieveCopy) {
+		if (!c->key_made)
+			Error(JET_errKeyNotMade);
+		k = c->key;
+		cb = c->cbKey;
+	} else {
+		Call(cursor_current_record(c, &cc.r));
+		k = c->ekey;
+		/* The index key without the primary key a non-unique entry
+		 * carries. */
+		cb = c->cbEkey;
+		if (c->ix && c->ix != tbl_primary(c->td) && !(c->ix->grbit & JET_bitIndexUnique))
+			cb -= c->cbPk;
+	}
+	if (pcbActual)
+		*pcbActual = cb;
+	if (cb > cbMax) {
+		memcpy(pvData, k, cbMax);
+		Error(JET_wrnBufferTruncated);
+	}
+	if (cb)
+		memcpy(pvData, k, cb);
+HandleError:
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+	JET_ERR err;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	if (!cc.c->ix)
+		err = JET_errNoCurrentIndex;
+	else
+		err = cursor_seek(cc.c, &cc.r, grbit);
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	uint8_t lim[TBL_KEY_BUF];
+	size_t cbLim;
+	bool upper;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	c = cc.c;
+	if (grbit & ~(JET_GRBIT)(JET_bitRangeInclusive | JET_bitRangeUpperLimit |
+				 JET_bitRangeInstantDuration | JET_bitRangeRemove))
+		Error(JET_errInvalidGrbit);
+	if (grbit & JET_bitRangeRemove) {
+		if (!c->range)
+			Error(JET_errInvalidOperation);
+		c->range = false;
+		goto HandleError;
+	}
+	if (!c->key_made)
+		Error(JET_errKeyNotMade);
+	upper = (grbit & JET_bitRangeUpperLimit) != 0;
+	memcpy(lim, c->key, c->cbKey);
+	cbLim = c->cbKey;
+	/* Inclusive upper and exclusive lower limits lie past every key the
+	 * made key prefixes; a key made with a limit bit already is one. */
+	if (!c->key_limit && (upper == ((grbit & JET_bitRangeInclusive) != 0)))
+		cbLim = key_make_end_limit(lim, cbLim, sizeof(lim));
+	Call(cursor_current_record(c, &cc.r));
+	{
+		int d = memcmp(c->ekey, lim, JET_MIN(c->cbEkey, cbLim));
+		if (d == 0)
+			d = c->cbEkey < cbLim ? -1 : c->cbEkey > cbLim;
+		/* The current entry must lie inside the new range. */
+		if (upper ? d >= 0 : d < 0) {
+			c->range = false;
+			Error(JET_errNoCurrentRecord);
+		}
+	}
+	if (!(grbit & JET_bitRangeInstantDuration)) {
+		memcpy(c->rkey, lim, cbLim);
+		c->cbRkey = cbLim;
+		c->range = true;
+		c->range_upper = upper;
+	}
+HandleError:
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, unsigned long *pcrec,
+				    unsigned long crecMax)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	unsigned long n = 0;
+	/* Counting moves the cursor; ESE leaves it where it was, so the
+	 * position is saved and restored. */
+	int pos;
+	uint8_t *save = NULL;
+	size_t cbE, cbP;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	c = cc.c;
+	if (!pcrec)
+		Error(JET_errInvalidParameter);
+	pos = c->pos;
+	cbE = c->cbEkey;
+	cbP = c->cbPk;
+	save = jet_malloc(2 * TBL_KEY_BUF);
+	if (!save)
+		Error(JET_errOutOfMemory);
+	memcpy(save, c->ekey, cbE);
+	memcpy(save + TBL_KEY_BUF, c->pk, cbP);
+	/* From the current entry (first if none) to the end of the range. */
+	err = c->pos == CUR_ON ? cursor_current_record(c, &cc.r) : cursor_move(c, &cc.r, 1, 0);
+	if (err == JET_errRecordDeleted)
+		err = cursor_move(c, &cc.r, 1, 0);
+	while (err >= 0 && (crecMax == 0 || n < crecMax)) {
+		n++;
+		err = cursor_move(c, &cc.r, 1, 0);
+	}
+	if (err == JET_errNoCurrentRecord)
+		err = JET_errSuccess;
+	c->pos = pos;
+	memcpy(c->ekey, save, cbE);
+	c->cbEkey = cbE;
+	memcpy(c->pk, save + TBL_KEY_BUF, cbP);
+	c->cbPk = cbP;
+	c->rec_view = 0;
+	Call(err);
+	*pcrec = n;
+HandleError:
+	jet_free(save);
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
+			       unsigned long cbMax, unsigned long *pcbActual)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	c = cc.c;
+	if (!pvBookmark && cbMax)
+		Error(JET_errInvalidParameter);
+	Call(cursor_current_record(c, &cc.r));
+	if (pcbActual)
+		*pcbActual = c->cbPk;
+	if (c->cbPk > cbMax)
+		Error(JET_errBufferTooSmall);
+	memcpy(pvBookmark, c->pk, c->cbPk);
+HandleError:
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
+				unsigned long cbBookmark)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	if (!pvBookmark || cbBookmark == 0 || cbBookmark > TBL_KEY_BUF)
+		Error(JET_errInvalidBookmark);
+	err = cursor_goto_pk(cc.c, &cc.r, pvBookmark, cbBookmark);
+HandleError:
+	return call_leave(&cc, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Updates                                                             */
+/* ------------------------------------------------------------------ */
+
+static void update_cancel(api_cursor *c)
+{
+	rec_edit_free(c->edit);
+	c->edit = NULL;
+	c->prep = CUR_PREP_NONE;
+}
+
+/* A new autoincrement value into the edit (ESE assigns it at
+ * JetPrepareUpdate, so JET_bitRetrieveCopy sees it). */
+static JET_ERR set_autoinc(api_cursor *c, eng_read *r)
+{
+	const tbl_column *col;
+	int64_t v;
+
+	if (c->td->iautoinc < 0)
+		return JET_errSuccess;
+	col = &c->td->cols[c->td->iautoinc];
+	CallR(tbl_next_autoinc(r, c->td, &v));
+	if (col->rc.coltyp == JET_coltypLong) {
+		int32_t v32 = (int32_t)v;
+		return rec_edit_set(c->edit, col->rc.columnid, 1, &v32, 4, 0, 0);
+	}
+	return rec_edit_set(c->edit, col->rc.columnid, 1, &v, 8, 0, 0);
+}
+
+JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned long prep)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	bool created = false;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	c = cc.c;
+	switch (prep) {
+	case JET_prepCancel:
+		if (c->prep == CUR_PREP_NONE)
+			Error(JET_errUpdateNotPrepared);
+		update_cancel(c);
+		goto HandleError;
+	case JET_prepInsert:
+	case JET_prepReplace:
+	case JET_prepReplaceNoLock:
+	case JET_prepInsertCopy:
+		break;
+	case JET_prepInsertCopyDeleteOriginal:
+		Error(JET_wrnNyi); /* not implemented */
+	default:
+		Error(JET_errInvalidParameter);
+	}
+	if (c->prep != CUR_PREP_NONE)
+		Error(JET_errAlreadyPrepared);
+	if (c->readonly)
+		Error(JET_errPermissionDenied);
+	if (prep == JET_prepInsert) {
+		Call(rec_edit_begin(&c->td->schema, NULL, 0, &c->edit));
+		created = true;
+		c->prep = CUR_PREP_INSERT;
+		Call(set_autoinc(c, &cc.r));
+	} else {
+		Call(cursor_current_record(c, &cc.r));
+		if (prep == JET_prepReplace && eng_txn_level(cc.s->eng) > 0)
+			/* The first writer holds the record: a conflict shows
+			 * now rather than at JetUpdate. */
+			Call(eng_lock(cc.s->eng, c->db, c->td->objid, c->pk, c->cbPk));
+		Call(rec_edit_begin(&c->td->schema, c->rec, c->cbRec, &c->edit));
+		created = true;
+		if (prep == JET_prepInsertCopy) {
+			c->prep = CUR_PREP_INSERT;
+			Call(set_autoinc(c, &cc.r));
+		} else {
+			memcpy(c->upk, c->pk, c->cbPk);
+			c->cbUpk = c->cbPk;
+			c->prep = CUR_PREP_REPLACE;
+		}
+	}
+HandleError:
+	/* A prepare that failed half-way leaves nothing prepared. */
+	if (err < 0 && created)
+		update_cancel(c);
+	return call_leave(&cc, err);
+}
+
+#define SETCOLUMN_GRBITS                                                                        \
+	(JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV | JET_bitSetZeroLength |     \
+	 JET_bitSetSeparateLV | JET_bitSetUniqueMultiValues |                                       \
+	 JET_bitSetUniqueNormalizedMultiValues | JET_bitSetRevertToDefaultValue |                   \
+	 JET_bitSetIntrinsicLV)
+
+static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, unsigned long cb,
+			  JET_GRBIT grbit, unsigned long ibLongValue, unsigned long itag)
+{
+	const tbl_column *col;
+
+	if (grbit & ~(JET_GRBIT)SETCOLUMN_GRBITS)
+		return JET_errInvalidGrbit;
+	if (!pv && cb)
+		return JET_errInvalidParameter;
+	if (c->prep == CUR_PREP_NONE)
+		return JET_errUpdateNotPrepared;
+	col = tbl_column_by_id(c->td, columnid);
+	if (!col)
+		return JET_errColumnNotFound;
+	if (col->rc.grbit & JET_bitColumnAutoincrement)
+		return JET_errColumnNotUpdatable;
+	if (grbit & JET_bitSetRevertToDefaultValue)
+		/* No stored value shows the default (tbl_column_value). */
+		return rec_edit_set(c->edit, columnid, itag, NULL, 0, 0, 0);
+	return rec_edit_set(c->edit, columnid, itag, pv, cb,
+			    grbit & ~(JET_GRBIT)(JET_bitSetSeparateLV | JET_bitSetIntrinsicLV |
+						 JET_bitSetUniqueNormalizedMultiValues),
+			    ibLongValue);
+}
+
+JET_ERR JET_API JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid,
+			     const void *pvData, unsigned long cbData, JET_GRBIT grbit,
+			     JET_SETINFO *psetinfo)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	if (psetinfo && psetinfo->cbStruct < sizeof(*psetinfo))
+		Error(JET_errInvalidParameter);
+	err = set_column(cc.c, columnid, pvData, cbData, grbit, psetinfo ? psetinfo->ibLongValue : 0,
+			 psetinfo ? psetinfo->itagSequence : 1);
+HandleError:
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn,
+			      unsigned long csetcolumn)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	unsigned long i;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	if (!psetcolumn && csetcolumn)
+		Error(JET_errInvalidParameter);
+	for (i = 0; i < csetcolumn; i++) {
+		JET_SETCOLUMN *sc = &psetcolumn[i];
+		sc->err = set_column(cc.c, sc->columnid, sc->pvData, sc->cbData, sc->grbit,
+				     sc->ibLongValue, sc->itagSequence);
+		if (sc->err < 0)
+			Error(sc->err);
+		if (sc->err > 0)
+			err = sc->err;
+	}
+HandleError:
+	return call_leave(&cc, err);
+}
+
+/* Copies a value into the caller's buffer with ESE's rules. */
+static JET_ERR copy_value(JET_ERR errGet, const void *pv, size_t cb, void *pvData,
+			  unsigned long cbData, unsigned long *pcbActual, unsigned long ib)
+{
+	size_t n;
+
+	if (errGet == JET_wrnColumnNull) {
+		if (pcbActual)
+			*pcbActual = 0;
+		return JET_wrnColumnNull;
+	}
+	n = ib < cb ? cb - ib : 0;
+	if (pcbActual)
+		*pcbActual = (unsigned long)n;
+	if (n > cbData) {
+		if (cbData)
+			memcpy(pvData, (const uint8_t *)pv + ib, cbData);
+		return JET_wrnBufferTruncated;
+	}
+	if (n)
+		memcpy(pvData, (const uint8_t *)pv + ib, n);
+	return JET_errSuccess;
+}
+
+#define RETRIEVE_GRBITS                                                                         \
+	(JET_bitRetrieveCopy | JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark |      \
+	 JET_bitRetrieveTag | JET_bitRetrieveNull | JET_bitRetrieveIgnoreDefault)
+
+static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData,
+			       unsigned long cbData, unsigned long *pcbActual, JET_GRBIT grbit,
+			       unsigned long ib, unsigned long itag)
+{
+	api_cursor *c = cc->c;
+	const tbl_column *col;
+	const void *pv;
+	size_t cb;
+	JET_ERR err;
+
+	if (grbit & ~(JET_GRBIT)RETRIEVE_GRBITS)
+		return JET_errInvalidGrbit;
+	if (!pvData && cbData)
+		return JET_errInvalidParameter;
+	col = tbl_column_by_id(c->td, columnid);
+	if (JET_UNLIKELY(!col))
+		return JET_errColumnNotFound;
+	if (itag == 0)
+		itag = 1;
+	if ((grbit & JET_bitRetrieveCopy) && c->prep != CUR_PREP_NONE) {
+		err = rec_edit_get(c->edit, columnid, itag, &pv, &cb);
+		if (err == JET_wrnColumnNull && col->pvDefault && itag == 1 &&
+		    !(grbit & JET_bitRetrieveIgnoreDefault)) {
+			pv = col->pvDefault;
+			cb = col->cbDefault;
+			err = JET_errSuccess;
+		}
+	} else {
+		/* RetrieveFromIndex/FromPrimaryBookmark are hints: normalized
+		 * keys cannot be decoded, so the record answers. */
+		CallR(cursor_current_record(c, &cc->r));
+		if (grbit & JET_bitRetrieveIgnoreDefault)
+			err = rec_retrieve(&c->td->schema, c->rec, c->cbRec, columnid, itag, &pv, &cb);
+		else
+			err = tbl_column_value(c->td, col, c->rec, c->cbRec, itag, &pv, &cb);
+	}
+	CallR(err);
+	return copy_value(err, pv, cb, pvData, cbData, pcbActual, ib);
+}
+
+JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid,
+				  void *pvData, unsigned long cbData, unsigned long *pcbActual,
+				  JET_GRBIT grbit, JET_RETINFO *pretinfo)
+{
+	JET_ERR err;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	if (pretinfo && pretinfo->cbStruct < sizeof(*pretinfo)) {
+		err = JET_errInvalidParameter;
+	} else {
+		err = retrieve_column(&cc, columnid, pvData, cbData, pcbActual, grbit,
+				      pretinfo ? pretinfo->ibLongValue : 0,
+				      pretinfo ? pretinfo->itagSequence : 1);
+		if (pretinfo)
+			pretinfo->columnidNextTagged = 0;
+	}
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid,
+				   JET_RETRIEVECOLUMN *prc, unsigned long crc)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	unsigned long i;
+
+	CallR(call_enter(sesid, tableid, &cc, true));
+	if (!prc && crc)
+		Error(JET_errInvalidParameter);
+	for (i = 0; i < crc; i++) {
+		JET_RETRIEVECOLUMN *rc = &prc[i];
+		rc->columnidNextTagged = 0;
+		rc->err = retrieve_column(&cc, rc->columnid, rc->pvData, rc->cbData, &rc->cbActual,
+					  rc->grbit, rc->ibLongValue, rc->itagSequence);
+		if (rc->err < 0)
+			Error(rc->err);
+		if (rc->err > 0)
+			err = rc->err;
+	}
+HandleError:
+	return call_leave(&cc, err);
+}
+
+/* Runs op in the session's transaction, or in an implicit one. */
+static JET_ERR txn_wrap_begin(api_sess *s, bool *implicit)
+{
+	*implicit = eng_txn_level(s->eng) == 0;
+	if (*implicit)
+		return eng_txn_begin(s->eng, false);
+	return JET_errSuccess;
+}
+
+static JET_ERR txn_wrap_end(api_sess *s, bool implicit, JET_ERR err)
+{
+	if (!implicit)
+		return err;
+	if (err >= 0) {
+		JET_ERR errC = eng_txn_commit(s->eng, JET_bitCommitLazyFlush);
+		if (errC < 0) {
+			if (eng_txn_level(s->eng) > 0)
+				(void)eng_txn_rollback(s->eng, true);
+			return errC;
+		}
+		return err;
+	}
+	(void)eng_txn_rollback(s->eng, true);
+	return err;
+}
+
+static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmark,
+			 unsigned long *pcbActual)
+{
+	JET_ERR err = JET_errSuccess;
+	api_cursor *c = cc->c;
+	bool implicit = false, inTxn = false, reading = false;
+	eng_read r;
+	const uint8_t *rec;
+	size_t cbRec;
+	uint8_t pk[TBL_KEY_BUF];
+	size_t cbPk = 0;
+
+	if (c->prep == CUR_PREP_NONE)
+		return JET_errUpdateNotPrepared;
+	if (!pvBookmark && cbBookmark)
+		return JET_errInvalidParameter;
+	Call(rec_edit_encode(c->edit, &rec, &cbRec));
+	Call(txn_wrap_begin(cc->s, &implicit));
+	inTxn = true;
+	Call(eng_read_begin(cc->s->eng, c->db, &r));
+	reading = true;
+	if (c->prep == CUR_PREP_INSERT) {
+		Call(tbl_insert(&r, c->td, rec, cbRec, pk, &cbPk));
+	} else {
+		/* The record as the transaction sees it now (its index keys
+		 * are what the entries to move hold). */
+		err = tbl_read_record(&r, c->td, c->upk, c->cbUpk, &c->rec, &c->capRec, &c->cbRec);
+		c->rec_view = 0;
+		if (err == JET_errRecordNotFound)
+			err = JET_errRecordDeleted;
+		Call(err);
+		Call(tbl_replace(&r, c->td, c->upk, c->cbUpk, c->rec, c->cbRec, rec, cbRec));
+		memcpy(pk, c->upk, c->cbUpk);
+		cbPk = c->cbUpk;
+	}
+HandleError:
+	if (reading)
+		eng_read_end(&r);
+	if (inTxn)
+		err = txn_wrap_end(cc->s, implicit, err);
+	c->rec_view = 0; /* our write changed the view: re-read when asked */
+	if (err < 0)
+		return err; /* the update stays prepared, as in ESE */
+	update_cancel(c);
+	if (pcbActual)
+		*pcbActual = (unsigned long)cbPk;
+	if (pvBookmark) {
+		memcpy(pvBookmark, pk, JET_MIN((size_t)cbBookmark, cbPk));
+		if (cbBookmark < cbPk)
+			return JET_wrnBufferTruncated;
+	}
+	return err > 0 ? err : JET_errSuccess;
+}
+
+JET_ERR JET_API JetUpdate(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
+			  unsigned long cbBookmark, unsigned long *pcbActual)
+{
+	JET_ERR err;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	err = do_update(&cc, pvBookmark, cbBookmark, pcbActual);
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
+			   unsigned long cbBookmark, unsigned long *pcbActual, const JET_GRBIT grbit)
+{
+	JET_ERR err;
+	cur_call cc;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	if (grbit & ~(JET_GRBIT)JET_bitUpdateCheckESE97Compatibility)
+		err = JET_errInvalidGrbit;
+	else
+		err = do_update(&cc, pvBookmark, cbBookmark, pcbActual);
+	return call_leave(&cc, err);
+}
+
+JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid)
+{
+	JET_ERR err = JET_errSuccess;
+	cur_call cc;
+	api_cursor *c;
+	bool implicit = false, inTxn = false, reading = false;
+	eng_read r;
+
+	CallR(call_enter(sesid, tableid, &cc, false));
+	c = cc.c;
+	if (c->readonly)
+		Error(JET_errPermissionDenied);
+	if (c->pos != CUR_ON)
+		Error(JET_errNoCurrentRecord);
+	Call(txn_wrap_begin(cc.s, &implicit));
+	inTxn = true;
+	Call(eng_read_begin(cc.s->eng, c->db, &r));
+	reading = true;
+	err = tbl_read_record(&r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
+	c->rec_view = 0;
+	if (err == JET_errRecordNotFound)
+		err = JET_errRecordDeleted;
+	Call(err);
+	Call(tbl_delete(&r, c->td, c->pk, c->cbPk, c->rec, c->cbRec));
+HandleError:
+	if (reading)
+		eng_read_end(&r);
+	if (inTxn)
+		err = txn_wrap_end(cc.s, implicit, err);
+	/* The cursor stays where the record was: the next move goes on from
+	 * there, a retrieve gives JET_errRecordDeleted. */
+	if (c)
+		c->rec_view = 0;
+	return call_leave(&cc, err);
+}

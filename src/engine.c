@@ -202,6 +202,7 @@ JET_ERR eng_inst_create(const char *name, jinst **out)
 	pthread_mutex_init(&inst->mu, NULL);
 	pthread_mutex_init(&inst->ckpt_mu, NULL);
 	pthread_cond_init(&inst->ckpt_cv, NULL);
+	pthread_cond_init(&inst->ckpt_idle_cv, NULL);
 	TAILQ_INIT(&inst->sessions);
 	atomic_init(&inst->next_stamp, 16);
 	*out = inst;
@@ -216,6 +217,7 @@ void eng_inst_destroy(jinst *inst)
 	pthread_mutex_destroy(&inst->mu);
 	pthread_mutex_destroy(&inst->ckpt_mu);
 	pthread_cond_destroy(&inst->ckpt_cv);
+	pthread_cond_destroy(&inst->ckpt_idle_cv);
 	jet_free(inst);
 }
 
@@ -792,6 +794,7 @@ JET_ERR eng_db_detach(jinst *inst, jdb *db)
 	if (!inst || !db)
 		return JET_errInvalidParameter;
 	pthread_mutex_lock(&inst->mu);
+	eng_wait_ckpt_idle(inst);
 	jsess *s;
 	TAILQ_FOREACH(s, &inst->sessions, link)
 	{
@@ -932,6 +935,12 @@ HandleError:
 
 /* ---- the checkpointer thread ---- */
 
+void eng_wait_ckpt_idle(jinst *inst)
+{
+	while (inst->ckpt_active)
+		pthread_cond_wait(&inst->ckpt_idle_cv, &inst->mu);
+}
+
 void eng_ckpt_poke(jinst *inst)
 {
 	pthread_mutex_lock(&inst->ckpt_mu);
@@ -966,9 +975,13 @@ static void *ckpt_main(void *arg)
 						 inst->p.checkpoint_depth_max / 2;
 		if ((deep || now - last > 5000000000ull) && !inst->fatal) {
 			bool any = false;
+			jdb *dbs[ENG_MAX_DBS];
 			pthread_mutex_lock(&inst->mu);
+			memcpy(dbs, inst->dbs, sizeof(dbs));
+			inst->ckpt_active = true;
+			pthread_mutex_unlock(&inst->mu);
 			for (int i = 0; i < ENG_MAX_DBS; i++) {
-				jdb *db = inst->dbs[i];
+				jdb *db = dbs[i];
 				if (!db || db->readonly)
 					continue;
 				pthread_mutex_lock(&db->mu);
@@ -983,6 +996,9 @@ static void *ckpt_main(void *arg)
 			}
 			if (any)
 				(void)after_checkpoints(inst);
+			pthread_mutex_lock(&inst->mu);
+			inst->ckpt_active = false;
+			pthread_cond_broadcast(&inst->ckpt_idle_cv);
 			pthread_mutex_unlock(&inst->mu);
 			last = now;
 		}

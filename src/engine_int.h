@@ -91,6 +91,10 @@ struct jinst {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	_Atomic uint64_t log_bytes_at_ckpt;
+	/* The checkpointer works on databases without holding mu; while it
+	 * does, detach and term wait for it (mu + ckpt_idle_cv). */
+	bool ckpt_active;
+	pthread_cond_t ckpt_idle_cv;
 };
 
 /* A tree a transaction has written, in one database. */
@@ -188,6 +192,8 @@ JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out
 void eng_db_close_file(jdb *db);
 JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean);
 JET_ERR eng_chk_write(jinst *inst);
+/* With inst->mu held: wait until the checkpointer is not inside a database. */
+void eng_wait_ckpt_idle(jinst *inst);
 
 /* txn.c */
 void lock_table_init(lock_table *lt, size_t max_entries);

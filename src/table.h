@@ -175,17 +175,19 @@ JET_ERR tbl_delete(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk, con
 JET_ERR tbl_check_name(const char *name);
 
 /*
- * NEEDED FROM ENGINE: nothing beyond engine.h and api.h so far. Assumptions
- * this layer makes about them (please confirm or tell me):
- *  - eng_read_begin/eng_read_end do not allocate on the steady path (point
- *    reads call them once per Jet* call);
- *  - a write through eng_put/eng_del inside the transaction is seen by an
- *    eng_read context begun after it (so a read after a write re-begins);
+ * NEEDED FROM ENGINE: nothing beyond engine.h and api.h is required. What
+ * this layer assumes of them (tested by tests/unit/test_table.c against the
+ * current engine):
+ *  - an eng_read context begun after an eng_put/eng_del of the session sees
+ *    that write (a read after a write re-begins its context);
  *  - eng_tree_create/eng_tree_drop inside a nested level are undone by
- *    eng_txn_rollback of that level (DDL uses a savepoint level);
- *  - the lead's JetRollback calls cursor_close_session_cursors(s, level)
- *    with the level being rolled back (1 for the outermost), and
- *    JetEndSession calls it with 0.
+ *    eng_txn_rollback of that level (DDL runs in a savepoint level);
+ *  - JetRollback calls cursor_close_session_cursors(s, level rolled back)
+ *    before rolling back, JetEndSession calls it with 0.
+ * Wanted for speed (optional): a cheaper way than eng_read_begin/end to
+ * learn the current view for JetRetrieveColumn, e.g.
+ *    uint64_t eng_read_view(jsess *s, jdb *db);  -- the view an
+ *    eng_read_begin now would report, without pinning a version.
  */
 
 #endif

@@ -77,14 +77,15 @@ JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRB
 	return call_leave(&cc, err);
 }
 
-#define MAKEKEY_GRBITS                                                                          \
-	(JET_bitNewKey | JET_bitStrLimit | JET_bitSubStrLimit | JET_bitNormalizedKey |              \
-	 JET_bitKeyDataZeroLength | JET_bitFullColumnStartLimit | JET_bitFullColumnEndLimit |       \
+#define MAKEKEY_GRBITS                                                                             \
+	(JET_bitNewKey | JET_bitStrLimit | JET_bitSubStrLimit | JET_bitNormalizedKey |             \
+	 JET_bitKeyDataZeroLength | JET_bitFullColumnStartLimit | JET_bitFullColumnEndLimit |      \
 	 JET_bitPartialColumnStartLimit | JET_bitPartialColumnEndLimit)
-#define LIMIT_END_GRBITS                                                                        \
-	(JET_bitStrLimit | JET_bitSubStrLimit | JET_bitFullColumnEndLimit |                         \
+#define LIMIT_END_GRBITS                                                                           \
+	(JET_bitStrLimit | JET_bitSubStrLimit | JET_bitFullColumnEndLimit |                        \
 	 JET_bitPartialColumnEndLimit)
-#define LIMIT_GRBITS (LIMIT_END_GRBITS | JET_bitFullColumnStartLimit | JET_bitPartialColumnStartLimit)
+#define LIMIT_GRBITS                                                                               \
+	(LIMIT_END_GRBITS | JET_bitFullColumnStartLimit | JET_bitPartialColumnStartLimit)
 
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData,
 			   unsigned long cbData, JET_GRBIT grbit)
@@ -130,10 +131,10 @@ JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvD
 		Error(JET_errKeyIsMade);
 	col = &c->td->cols[ix->seg[c->nsegKey].icol];
 	cb = c->cbKey;
-	Call(key_append_segment(col->rc.coltyp, col->cp, ix->seg[c->nsegKey].descending,
-				(cbData || (grbit & JET_bitKeyDataZeroLength)) ? (pvData ? pvData : "")
-									       : NULL,
-				cbData, grbit, c->key, ix->cbKeyMost, &cb, &trunc));
+	Call(key_append_segment(
+	    col->rc.coltyp, col->cp, ix->seg[c->nsegKey].descending,
+	    (cbData || (grbit & JET_bitKeyDataZeroLength)) ? (pvData ? pvData : "") : NULL, cbData,
+	    grbit, c->key, ix->cbKeyMost, &cb, &trunc));
 	c->cbKey = cb;
 	c->nsegKey++;
 	c->key_made = true;
@@ -421,10 +422,10 @@ HandleError:
 	return call_leave(&cc, err);
 }
 
-#define SETCOLUMN_GRBITS                                                                        \
-	(JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV | JET_bitSetZeroLength |     \
-	 JET_bitSetSeparateLV | JET_bitSetUniqueMultiValues |                                       \
-	 JET_bitSetUniqueNormalizedMultiValues | JET_bitSetRevertToDefaultValue |                   \
+#define SETCOLUMN_GRBITS                                                                           \
+	(JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV | JET_bitSetZeroLength |    \
+	 JET_bitSetSeparateLV | JET_bitSetUniqueMultiValues |                                      \
+	 JET_bitSetUniqueNormalizedMultiValues | JET_bitSetRevertToDefaultValue |                  \
 	 JET_bitSetIntrinsicLV)
 
 static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, unsigned long cb,
@@ -462,8 +463,9 @@ JET_ERR JET_API JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID 
 	CallR(call_enter(sesid, tableid, &cc, false));
 	if (psetinfo && psetinfo->cbStruct < sizeof(*psetinfo))
 		Error(JET_errInvalidParameter);
-	err = set_column(cc.c, columnid, pvData, cbData, grbit, psetinfo ? psetinfo->ibLongValue : 0,
-			 psetinfo ? psetinfo->itagSequence : 1);
+	err =
+	    set_column(cc.c, columnid, pvData, cbData, grbit, psetinfo ? psetinfo->ibLongValue : 0,
+		       psetinfo ? psetinfo->itagSequence : 1);
 HandleError:
 	return call_leave(&cc, err);
 }
@@ -515,8 +517,8 @@ static JET_ERR copy_value(JET_ERR errGet, const void *pv, size_t cb, void *pvDat
 	return JET_errSuccess;
 }
 
-#define RETRIEVE_GRBITS                                                                         \
-	(JET_bitRetrieveCopy | JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark |      \
+#define RETRIEVE_GRBITS                                                                            \
+	(JET_bitRetrieveCopy | JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark |     \
 	 JET_bitRetrieveTag | JET_bitRetrieveNull | JET_bitRetrieveIgnoreDefault)
 
 static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData,
@@ -551,7 +553,8 @@ static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData
 		 * keys cannot be decoded, so the record answers. */
 		CallR(cursor_current_record(c, &cc->r));
 		if (grbit & JET_bitRetrieveIgnoreDefault)
-			err = rec_retrieve(&c->td->schema, c->rec, c->cbRec, columnid, itag, &pv, &cb);
+			err = rec_retrieve(&c->td->schema, c->rec, c->cbRec, columnid, itag, &pv,
+					   &cb);
 		else
 			err = tbl_column_value(c->td, col, c->rec, c->cbRec, itag, &pv, &cb);
 	}
@@ -579,8 +582,8 @@ JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLU
 	return call_leave(&cc, err);
 }
 
-JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid,
-				   JET_RETRIEVECOLUMN *prc, unsigned long crc)
+JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *prc,
+				   unsigned long crc)
 {
 	JET_ERR err = JET_errSuccess;
 	cur_call cc;
@@ -695,7 +698,8 @@ JET_ERR JET_API JetUpdate(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark
 }
 
 JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
-			   unsigned long cbBookmark, unsigned long *pcbActual, const JET_GRBIT grbit)
+			   unsigned long cbBookmark, unsigned long *pcbActual,
+			   const JET_GRBIT grbit)
 {
 	JET_ERR err;
 	cur_call cc;

@@ -99,9 +99,9 @@ static JET_ERR check_density(unsigned long density)
 /* Columns                                                             */
 /* ------------------------------------------------------------------ */
 
-#define COLUMN_GRBITS                                                                           \
-	(JET_bitColumnFixed | JET_bitColumnTagged | JET_bitColumnNotNULL | JET_bitColumnVersion |   \
-	 JET_bitColumnAutoincrement | JET_bitColumnUpdatable | JET_bitColumnMultiValued |           \
+#define COLUMN_GRBITS                                                                              \
+	(JET_bitColumnFixed | JET_bitColumnTagged | JET_bitColumnNotNULL | JET_bitColumnVersion |  \
+	 JET_bitColumnAutoincrement | JET_bitColumnUpdatable | JET_bitColumnMultiValued |          \
 	 JET_bitColumnEscrowUpdate | JET_bitColumnUnversioned | JET_bitColumnMaybeNull)
 
 static bool coltyp_valid(JET_COLTYP t)
@@ -224,7 +224,8 @@ static JET_ERR column_pick_id(const tbl_def *td, tbl_column *col)
 /* Adds a column row; td is the table as the savepoint sees it. */
 static JET_ERR ddl_add_column(ddl *d, const tbl_def *td, const char *name, JET_COLTYP coltyp,
 			      unsigned long cbMax, JET_GRBIT grbit, unsigned long cp,
-			      const void *pvDefault, unsigned long cbDefault, JET_COLUMNID *pcolumnid)
+			      const void *pvDefault, unsigned long cbDefault,
+			      JET_COLUMNID *pcolumnid)
 {
 	JET_ERR err;
 	tbl_column col;
@@ -246,12 +247,12 @@ static JET_ERR ddl_add_column(ddl *d, const tbl_def *td, const char *name, JET_C
 /* Indexes                                                             */
 /* ------------------------------------------------------------------ */
 
-#define INDEX_GRBITS                                                                            \
-	(JET_bitIndexUnique | JET_bitIndexPrimary | JET_bitIndexDisallowNull |                      \
-	 JET_bitIndexIgnoreNull | JET_bitIndexIgnoreAnyNull | JET_bitIndexIgnoreFirstNull |         \
-	 JET_bitIndexLazyFlush | JET_bitIndexEmpty | JET_bitIndexUnversioned |                      \
-	 JET_bitIndexSortNullsHigh | JET_bitIndexUnicode | JET_bitIndexTuples |                     \
-	 JET_bitIndexTupleLimits | JET_bitIndexCrossProduct | JET_bitIndexKeyMost |                 \
+#define INDEX_GRBITS                                                                               \
+	(JET_bitIndexUnique | JET_bitIndexPrimary | JET_bitIndexDisallowNull |                     \
+	 JET_bitIndexIgnoreNull | JET_bitIndexIgnoreAnyNull | JET_bitIndexIgnoreFirstNull |        \
+	 JET_bitIndexLazyFlush | JET_bitIndexEmpty | JET_bitIndexUnversioned |                     \
+	 JET_bitIndexSortNullsHigh | JET_bitIndexUnicode | JET_bitIndexTuples |                    \
+	 JET_bitIndexTupleLimits | JET_bitIndexCrossProduct | JET_bitIndexKeyMost |                \
 	 JET_bitIndexDisallowTruncation)
 
 /* Parses "+a\0-b\0\0" (cbKey includes the terminators) into ix->seg. */
@@ -349,7 +350,8 @@ static JET_ERR ddl_create_index(ddl *d, const tbl_def *td, const char *name, JET
 		return JET_errInvalidGrbit;
 	if (grbit & (JET_bitIndexTuples | JET_bitIndexTupleLimits | JET_bitIndexCrossProduct |
 		     JET_bitIndexSortNullsHigh))
-		return JET_wrnNyi; /* tuple, cross-product and nulls-high indexes: not implemented */
+		return JET_wrnNyi; /* tuple, cross-product and nulls-high indexes: not implemented
+				    */
 	CallR(check_density(density));
 	if (tbl_index_by_name(td, name))
 		return JET_errIndexDuplicate;
@@ -513,8 +515,7 @@ JET_ERR JET_API JetCreateTableA(JET_SESID sesid, JET_DBID dbid, const char *szTa
 	return err;
 }
 
-JET_ERR JET_API JetCreateTableColumnIndexA(JET_SESID sesid, JET_DBID dbid,
-					   JET_TABLECREATE_A *ptc)
+JET_ERR JET_API JetCreateTableColumnIndexA(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptc)
 {
 	JET_ERR err = JET_errSuccess;
 	api_sess *s;
@@ -552,9 +553,9 @@ static JET_ERR find_table(eng_read *r, const char *name, tbl_def **ptd)
 	return tbl_def_get(r, objid, ptd);
 }
 
-#define OPEN_GRBITS                                                                             \
-	(JET_bitTableDenyWrite | JET_bitTableDenyRead | JET_bitTableReadOnly |                      \
-	 JET_bitTableUpdatable | JET_bitTablePermitDDL | JET_bitTableNoCache |                      \
+#define OPEN_GRBITS                                                                                \
+	(JET_bitTableDenyWrite | JET_bitTableDenyRead | JET_bitTableReadOnly |                     \
+	 JET_bitTableUpdatable | JET_bitTablePermitDDL | JET_bitTableNoCache |                     \
 	 JET_bitTablePreread | JET_bitTableSequential)
 
 JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
@@ -919,8 +920,8 @@ static JET_ERR column_info(const tbl_def *td, const char *szColumnName, void *pv
 		cd->cp = col->cp;
 		cd->cbMax = col->rc.cbMax ? col->rc.cbMax
 			    : rec_coltyp_fixed_size(col->rc.coltyp)
-				    ? rec_coltyp_fixed_size(col->rc.coltyp)
-				    : (coltyp_long(col->rc.coltyp) ? 0 : JET_cbColumnMost);
+				? rec_coltyp_fixed_size(col->rc.coltyp)
+				: (coltyp_long(col->rc.coltyp) ? 0 : JET_cbColumnMost);
 		cd->grbit = col->rc.grbit;
 	} else {
 		JET_COLUMNBASE_A *cb = pvResult;

@@ -53,20 +53,20 @@ typedef struct cat_coldesc {
 } cat_coldesc;
 
 static const cat_coldesc cat_cols[] = {
-	{CAT_COL_OBJIDTABLE, "ObjidTable", JET_coltypLong, 0},
-	{CAT_COL_TYPE, "Type", JET_coltypShort, 0},
-	{CAT_COL_ID, "Id", JET_coltypLong, 0},
-	{CAT_COL_COLTYP, "Coltyp", JET_coltypLong, 0},
-	{CAT_COL_SPACEUSAGE, "SpaceUsage", JET_coltypLong, 0},
-	{CAT_COL_FLAGS, "Flags", JET_coltypLong, 0},
-	{CAT_COL_PAGES, "Pages", JET_coltypLong, 0},
-	{CAT_COL_DENSITY, "Density", JET_coltypLong, 0},
-	{CAT_COL_CODEPAGE, "Codepage", JET_coltypLong, 0},
-	{CAT_COL_LCID, "Lcid", JET_coltypLong, 0},
-	{CAT_COL_CBKEYMOST, "cbKeyMost", JET_coltypLong, 0},
-	{CAT_COL_NAME, "Name", JET_coltypText, JET_cbColumnMost},
-	{CAT_COL_KEYFLDIDS, "KeyFldIDs", JET_coltypBinary, JET_cbColumnMost},
-	{CAT_COL_DEFAULT, "DefaultValue", JET_coltypLongBinary, 0},
+    {CAT_COL_OBJIDTABLE, "ObjidTable", JET_coltypLong, 0},
+    {CAT_COL_TYPE, "Type", JET_coltypShort, 0},
+    {CAT_COL_ID, "Id", JET_coltypLong, 0},
+    {CAT_COL_COLTYP, "Coltyp", JET_coltypLong, 0},
+    {CAT_COL_SPACEUSAGE, "SpaceUsage", JET_coltypLong, 0},
+    {CAT_COL_FLAGS, "Flags", JET_coltypLong, 0},
+    {CAT_COL_PAGES, "Pages", JET_coltypLong, 0},
+    {CAT_COL_DENSITY, "Density", JET_coltypLong, 0},
+    {CAT_COL_CODEPAGE, "Codepage", JET_coltypLong, 0},
+    {CAT_COL_LCID, "Lcid", JET_coltypLong, 0},
+    {CAT_COL_CBKEYMOST, "cbKeyMost", JET_coltypLong, 0},
+    {CAT_COL_NAME, "Name", JET_coltypText, JET_cbColumnMost},
+    {CAT_COL_KEYFLDIDS, "KeyFldIDs", JET_coltypBinary, JET_cbColumnMost},
+    {CAT_COL_DEFAULT, "DefaultValue", JET_coltypLongBinary, 0},
 };
 #define CAT_NCOLS (sizeof(cat_cols) / sizeof(cat_cols[0]))
 /* Code page of Name: UTF-8 text (anything but 1200 is taken as UTF-8). */
@@ -93,7 +93,8 @@ JET_ERR cat_build_def(uint32_t page_size, tbl_def **out)
 		c->rc.coltyp = cat_cols[i].coltyp;
 		c->rc.cbMax = cat_cols[i].cbMax;
 		c->rc.grbit = cat_cols[i].id >= REC_TAGGED_FIRST ? JET_bitColumnTagged
-				: cat_cols[i].id <= REC_FIXED_LAST ? JET_bitColumnFixed : 0;
+			      : cat_cols[i].id <= REC_FIXED_LAST ? JET_bitColumnFixed
+								 : 0;
 		if (cat_cols[i].id <= CAT_COL_ID || cat_cols[i].id == CAT_COL_NAME)
 			c->rc.grbit |= JET_bitColumnNotNULL;
 		c->cp = cat_cols[i].coltyp == JET_coltypText ? CAT_NAME_CP : 0;
@@ -134,7 +135,8 @@ static void cat_key(uint32_t objidTable, int16_t type, uint32_t id, uint8_t *key
 	if (type) {
 		key_append_segment(JET_coltypShort, 0, false, &type, 2, 0, key, TBL_KEY_BUF, &cb,
 				   &trunc);
-		key_append_segment(JET_coltypLong, 0, false, &i, 4, 0, key, TBL_KEY_BUF, &cb, &trunc);
+		key_append_segment(JET_coltypLong, 0, false, &i, 4, 0, key, TBL_KEY_BUF, &cb,
+				   &trunc);
 	}
 	*pcb = cb;
 }
@@ -232,7 +234,8 @@ static JET_ERR cat_add_column_row(tbl_def *cat, tbl_def *td, const uint8_t *rec,
 	c->cp = (uint16_t)cat_long(cat, rec, cbRec, CAT_COL_CODEPAGE);
 	cat_name(cat, rec, cbRec, c->name);
 	td->ncols++;
-	if (rec_retrieve(&cat->schema, rec, cbRec, CAT_COL_DEFAULT, 1, &pv, &cb) == JET_errSuccess) {
+	if (rec_retrieve(&cat->schema, rec, cbRec, CAT_COL_DEFAULT, 1, &pv, &cb) ==
+	    JET_errSuccess) {
 		c->pvDefault = jet_malloc(cb ? cb : 1);
 		if (!c->pvDefault)
 			return JET_errOutOfMemory;
@@ -266,7 +269,8 @@ static JET_ERR cat_add_index_row(tbl_def *cat, tbl_def *td, const uint8_t *rec, 
 	ix->lcid = (uint32_t)cat_long(cat, rec, cbRec, CAT_COL_LCID);
 	ix->cbKeyMost = (uint32_t)cat_long(cat, rec, cbRec, CAT_COL_CBKEYMOST);
 	cat_name(cat, rec, cbRec, ix->name);
-	if (rec_retrieve(&cat->schema, rec, cbRec, CAT_COL_KEYFLDIDS, 1, &pv, &cb) != JET_errSuccess ||
+	if (rec_retrieve(&cat->schema, rec, cbRec, CAT_COL_KEYFLDIDS, 1, &pv, &cb) !=
+		JET_errSuccess ||
 	    cb == 0 || cb % 5 || cb / 5 > JET_ccolKeyMost)
 		return JET_errCatalogCorrupted;
 	p = pv;

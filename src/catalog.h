@@ -34,8 +34,9 @@ enum {
 	CAT_COL_LCID = 10,      /* Long */
 	CAT_COL_CBKEYMOST = 11, /* Long */
 	CAT_COL_NAME = 128,     /* Text */
-	CAT_COL_KEYFLDIDS = 129, /* Binary: per segment u32 LE columnid, u8 flags (1 = descending) */
-	CAT_COL_DEFAULT = 256,  /* LongBinary */
+	CAT_COL_KEYFLDIDS =
+	    129,               /* Binary: per segment u32 LE columnid, u8 flags (1 = descending) */
+	CAT_COL_DEFAULT = 256, /* LongBinary */
 };
 
 /* The built-in definition of MSysObjects for a page size. */

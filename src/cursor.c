@@ -336,8 +336,8 @@ JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit)
 JET_ERR cursor_seek(api_cursor *c, eng_read *r, JET_GRBIT grbit)
 {
 	JET_ERR err;
-	JET_GRBIT mode = grbit & (JET_bitSeekEQ | JET_bitSeekLT | JET_bitSeekLE | JET_bitSeekGE |
-				  JET_bitSeekGT);
+	JET_GRBIT mode =
+	    grbit & (JET_bitSeekEQ | JET_bitSeekLT | JET_bitSeekLE | JET_bitSeekGE | JET_bitSeekGT);
 	uint8_t lim[TBL_KEY_BUF];
 	size_t cbLim;
 	const uint8_t *k;

@@ -37,41 +37,41 @@ struct api_cursor {
 	jdb *db;
 	JET_DBID dbid;
 	tbl_def *td;
-	tbl_rt *rt;          /* counts this cursor in nopen */
+	tbl_rt *rt; /* counts this cursor in nopen */
 	bool readonly;
-	int level;           /* transaction level when opened */
+	int level; /* transaction level when opened */
 
 	/* current index: NULL = the clustered order (primary index or DBK) */
 	const tbl_index *ix;
-	uint32_t ix_objid;   /* tree of the current index */
+	uint32_t ix_objid; /* tree of the current index */
 
 	/* position */
-	int pos;             /* enum cursor_pos */
+	int pos;                   /* enum cursor_pos */
 	uint8_t ekey[TBL_KEY_BUF]; /* current entry key in the current index's tree */
 	size_t cbEkey;
-	uint8_t pk[TBL_KEY_BUF];   /* primary key of the current record */
+	uint8_t pk[TBL_KEY_BUF]; /* primary key of the current record */
 	size_t cbPk;
-	uint8_t *rec;        /* copy of the current record */
+	uint8_t *rec; /* copy of the current record */
 	size_t cbRec, capRec;
-	uint64_t rec_view;   /* view the copy was read in; 0 = not valid */
+	uint64_t rec_view; /* view the copy was read in; 0 = not valid */
 
-	bt_cursor *bt;       /* per-call positioning only (see above) */
+	bt_cursor *bt; /* per-call positioning only (see above) */
 
 	/* the key being made (JetMakeKey) */
 	uint8_t key[TBL_KEY_BUF];
 	size_t cbKey;
-	uint32_t nsegKey;    /* segments given */
+	uint32_t nsegKey; /* segments given */
 	bool key_made;
-	bool key_limit;      /* made with a limit bit: already a start/end limit */
+	bool key_limit; /* made with a limit bit: already a start/end limit */
 
 	/* index range (JetSetIndexRange) */
 	bool range;
-	bool range_upper;    /* limit is an upper bound */
+	bool range_upper;          /* limit is an upper bound */
 	uint8_t rkey[TBL_KEY_BUF]; /* entries must be < rkey (upper) or >= rkey (lower) */
 	size_t cbRkey;
 
 	/* update in progress */
-	int prep;            /* enum cursor_prep */
+	int prep; /* enum cursor_prep */
 	rec_edit *edit;
 	uint8_t upk[TBL_KEY_BUF]; /* replace: primary key of the record being replaced */
 	size_t cbUpk;

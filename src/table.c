@@ -187,7 +187,8 @@ JET_ERR tbl_def_finalize(tbl_def *td, uint32_t page_size)
 			td->iprimary = (int)i;
 		}
 		if (!ix->cbKeyMost || ix->cbKeyMost > cbKeyCap)
-			ix->cbKeyMost = (uint32_t)(ix->cbKeyMost ? cbKeyCap : JET_MIN(JET_cbKeyMost, cbKeyCap));
+			ix->cbKeyMost =
+			    (uint32_t)(ix->cbKeyMost ? cbKeyCap : JET_MIN(JET_cbKeyMost, cbKeyCap));
 		for (j = 0; j < ix->nseg; j++) {
 			const tbl_column *c = tbl_column_by_id(td, ix->seg[j].icol);
 			if (!c)
@@ -353,8 +354,8 @@ JET_ERR tbl_check_name(const char *name)
 /* Values and keys                                                    */
 /* ------------------------------------------------------------------ */
 
-JET_ERR tbl_column_value(const tbl_def *td, const tbl_column *col, const uint8_t *rec,
-			 size_t cbRec, unsigned long itag, const void **ppv, size_t *pcb)
+JET_ERR tbl_column_value(const tbl_def *td, const tbl_column *col, const uint8_t *rec, size_t cbRec,
+			 unsigned long itag, const void **ppv, size_t *pcb)
 {
 	JET_ERR err = rec_retrieve(&td->schema, rec, cbRec, col->rc.columnid, itag, ppv, pcb);
 
@@ -394,8 +395,8 @@ JET_ERR tbl_index_key(const tbl_def *td, const tbl_index *ix, const uint8_t *rec
 		} else if (!pv) {
 			pv = ""; /* a zero-length value, not NULL */
 		}
-		Call(key_append_segment(col->rc.coltyp, col->cp, ix->seg[i].descending, pv, cbv, 0, key,
-					ix->cbKeyMost, &cb, &trunc));
+		Call(key_append_segment(col->rc.coltyp, col->cp, ix->seg[i].descending, pv, cbv, 0,
+					key, ix->cbKeyMost, &cb, &trunc));
 	}
 	err = JET_errSuccess;
 	if (nnull) {
@@ -677,7 +678,8 @@ HandleError:
 	if (ents) {
 		for (i = td->nidx; i-- > 0;)
 			if (ents[i].done & 2)
-				CallS(eng_del(s, db, td->idx[i].objid, ents[i].newKey, ents[i].cbNew));
+				CallS(eng_del(s, db, td->idx[i].objid, ents[i].newKey,
+					      ents[i].cbNew));
 	}
 	if (recDone)
 		CallS(eng_del(s, db, td->objid, pk, cbPk));
@@ -687,8 +689,8 @@ Done:
 	return err;
 }
 
-JET_ERR tbl_replace(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk,
-		    const uint8_t *oldRec, size_t cbOld, const uint8_t *newRec, size_t cbNew)
+JET_ERR tbl_replace(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk, const uint8_t *oldRec,
+		    size_t cbOld, const uint8_t *newRec, size_t cbNew)
 {
 	JET_ERR err = JET_errSuccess;
 	jsess *s = r->s;
@@ -760,7 +762,8 @@ HandleError:
 			if (e->done & 2)
 				CallS(eng_del(s, db, td->idx[i].objid, e->newKey, e->cbNew));
 			if (e->done & 1)
-				CallS(eng_put(s, db, td->idx[i].objid, e->oldKey, e->cbOld, pk, cbPk, 0));
+				CallS(eng_put(s, db, td->idx[i].objid, e->oldKey, e->cbOld, pk,
+					      cbPk, 0));
 		}
 	}
 	if (recDone)
@@ -806,8 +809,8 @@ HandleError:
 	if (ents) {
 		for (i = td->nidx; i-- > 0;)
 			if (ents[i].done & 1)
-				CallS(eng_put(s, db, td->idx[i].objid, ents[i].oldKey, ents[i].cbOld, pk,
-					      cbPk, 0));
+				CallS(eng_put(s, db, td->idx[i].objid, ents[i].oldKey,
+					      ents[i].cbOld, pk, cbPk, 0));
 	}
 Done:
 	jet_free(ents);

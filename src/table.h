@@ -30,25 +30,25 @@
 #define TBL_NAME_MAX JET_cbNameMost
 
 typedef struct tbl_column {
-	rec_column rc;       /* columnid, coltyp, cbMax, grbit, ibFixed, cbFixed */
+	rec_column rc; /* columnid, coltyp, cbMax, grbit, ibFixed, cbFixed */
 	char name[TBL_NAME_MAX + 1];
 	uint16_t cp;
-	uint8_t *pvDefault;  /* NULL: no default */
+	uint8_t *pvDefault; /* NULL: no default */
 	uint32_t cbDefault;
 } tbl_column;
 
 typedef struct tbl_keyseg {
-	uint32_t icol;       /* index into tbl_def.cols */
+	uint32_t icol; /* index into tbl_def.cols */
 	bool descending;
 } tbl_keyseg;
 
 typedef struct tbl_index {
 	char name[TBL_NAME_MAX + 1];
-	uint32_t objid;      /* its tree; the primary index: the table's objid */
-	JET_GRBIT grbit;     /* JET_bitIndex* as created */
+	uint32_t objid;  /* its tree; the primary index: the table's objid */
+	JET_GRBIT grbit; /* JET_bitIndex* as created */
 	uint32_t density;
 	uint32_t lcid;
-	uint32_t cbKeyMost;  /* effective limit on the index key */
+	uint32_t cbKeyMost; /* effective limit on the index key */
 	uint32_t nseg;
 	tbl_keyseg seg[JET_ccolKeyMost];
 } tbl_index;
@@ -59,29 +59,29 @@ typedef struct tbl_rt {
 	uint32_t objid;
 	pthread_mutex_t lock;
 	bool seq_init, autoinc_init;
-	uint64_t seq_next;     /* next DBK to hand out */
-	int64_t autoinc_next;  /* next autoincrement value */
+	uint64_t seq_next;      /* next DBK to hand out */
+	int64_t autoinc_next;   /* next autoincrement value */
 	_Atomic uint32_t nopen; /* cursors open on the table (JetDeleteTable) */
 	struct tbl_rt *next;
 } tbl_rt;
 
 typedef struct tbl_def {
 	_Atomic uint32_t refs;
-	uint32_t objid;       /* the data tree */
-	uint32_t cat_root;    /* catalog root the definition was read from (cache key) */
-	bool cached;          /* held by the database's cache */
-	bool system;          /* MSysObjects: read-only through the API */
+	uint32_t objid;    /* the data tree */
+	uint32_t cat_root; /* catalog root the definition was read from (cache key) */
+	bool cached;       /* held by the database's cache */
+	bool system;       /* MSysObjects: read-only through the API */
 	char name[TBL_NAME_MAX + 1];
 	uint32_t pages, density;
 	JET_GRBIT flags;
-	tbl_column *cols;     /* sorted by columnid */
+	tbl_column *cols; /* sorted by columnid */
 	uint32_t ncols;
-	rec_column *rcols;    /* the same, as record.c wants them */
+	rec_column *rcols; /* the same, as record.c wants them */
 	rec_schema schema;
-	tbl_index *idx;       /* idx[iprimary] is the primary index if any */
+	tbl_index *idx; /* idx[iprimary] is the primary index if any */
 	uint32_t nidx;
-	int iprimary;         /* -1: sequential key */
-	int iautoinc;         /* column index of the autoincrement column, -1 none */
+	int iprimary; /* -1: sequential key */
+	int iautoinc; /* column index of the autoincrement column, -1 none */
 	uint32_t page_size;
 	tbl_rt *rt;
 	struct tbl_def *next; /* cache chain */
@@ -119,8 +119,8 @@ static inline const tbl_index *tbl_primary(const tbl_def *td)
 /* The itag-th value of a column of an encoded record, the column's default
  * applied when the record holds none (ESE: a default shows wherever the
  * record stores no value). NULL: JET_wrnColumnNull, *ppv NULL, *pcb 0. */
-JET_ERR tbl_column_value(const tbl_def *td, const tbl_column *col, const uint8_t *rec,
-			 size_t cbRec, unsigned long itag, const void **ppv, size_t *pcb);
+JET_ERR tbl_column_value(const tbl_def *td, const tbl_column *col, const uint8_t *rec, size_t cbRec,
+			 unsigned long itag, const void **ppv, size_t *pcb);
 
 /* The index key of a record (not including the primary key). *pskip is set
  * when the index's null rules leave the record out of the index
@@ -163,8 +163,8 @@ JET_ERR tbl_insert(eng_read *r, tbl_def *td, const uint8_t *rec, size_t cbRec, u
 /* Replaces the record at pk (whose current image is oldRec): a changed
  * primary key is JET_errRecordPrimaryChanged; index entries whose key
  * changed are moved. Atomic as tbl_insert. */
-JET_ERR tbl_replace(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk,
-		    const uint8_t *oldRec, size_t cbOld, const uint8_t *newRec, size_t cbNew);
+JET_ERR tbl_replace(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk, const uint8_t *oldRec,
+		    size_t cbOld, const uint8_t *newRec, size_t cbNew);
 /* Deletes the record at pk (current image rec) and its index entries. */
 JET_ERR tbl_delete(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk, const uint8_t *rec,
 		   size_t cbRec);

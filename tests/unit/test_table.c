@@ -213,7 +213,8 @@ START_TEST(test_basic)
 		ck_assert_uint_eq(cb, 10);
 	}
 	OK(seek_id(&e, t, 40, JET_bitSeekEQ));
-	ERR(JetRetrieveColumn(e.ses, t, c.notes, buf, sizeof(buf), &cb, 0, NULL), JET_wrnColumnNull);
+	ERR(JetRetrieveColumn(e.ses, t, c.notes, buf, sizeof(buf), &cb, 0, NULL),
+	    JET_wrnColumnNull);
 	ck_assert_uint_eq(cb, 0);
 
 	/* Seeks. */
@@ -412,7 +413,8 @@ START_TEST(test_secondary_and_autoinc)
 	OK(JetCreateIndex(e.ses, t, "byname", 0, "+name\0+id\0", 11, 0));
 	ERR(JetCreateIndex(e.ses, t, "byname", 0, "+id\0", 5, 0), JET_errIndexDuplicate);
 	ERR(JetCreateIndex(e.ses, t, "bad", 0, "+nope\0", 7, 0), JET_errColumnNotFound);
-	ERR(JetCreateIndex(e.ses, t, "p", JET_bitIndexPrimary, "+id\0", 5, 0), JET_errTableNotEmpty);
+	ERR(JetCreateIndex(e.ses, t, "p", JET_bitIndexPrimary, "+id\0", 5, 0),
+	    JET_errTableNotEmpty);
 	OK(JetCreateIndex(e.ses, t, "bybig", JET_bitIndexUnique, "-big\0", 6, 0));
 	ERR(JetCreateIndex(e.ses, t, "byname_u", JET_bitIndexUnique, "+name\0", 7, 0),
 	    JET_errKeyDuplicate);
@@ -624,8 +626,8 @@ START_TEST(test_catalog_and_args)
 	ERR(JetOpenTable(e.ses, 99, "args", NULL, 0, 0, &cat), JET_errInvalidDatabaseId);
 	ERR(JetCreateTable(e.ses, e.db, " lead", 0, 0, &cat), JET_errInvalidName);
 	ERR(JetCreateTable(e.ses, e.db,
-			   "a2345678901234567890123456789012345678901234567890123456789012345", 0, 0,
-			   &cat),
+			   "a2345678901234567890123456789012345678901234567890123456789012345", 0,
+			   0, &cat),
 	    JET_errInvalidName);
 	ERR(JetCreateTable(e.ses, e.db, "args", 0, 0, &cat), JET_errTableDuplicate);
 	ERR(JetSetColumn(e.ses, t, c.id, &v, 4, 0, NULL), JET_errUpdateNotPrepared);
@@ -762,11 +764,13 @@ START_TEST(test_random)
 			int32_t val = (int32_t)rnd_below(50) - 25;
 			char name[24];
 			snprintf(name, sizeof(name), "n%u", (unsigned)rnd_below(100000));
-			OK(JetPrepareUpdate(e.ses, t, m[id].present ? JET_prepReplace : JET_prepInsert));
+			OK(JetPrepareUpdate(e.ses, t,
+					    m[id].present ? JET_prepReplace : JET_prepInsert));
 			if (!m[id].present)
 				OK(JetSetColumn(e.ses, t, cid, &id, 4, 0, NULL));
 			OK(JetSetColumn(e.ses, t, cval, &val, 4, 0, NULL));
-			OK(JetSetColumn(e.ses, t, cname, name, (unsigned long)strlen(name), 0, NULL));
+			OK(JetSetColumn(e.ses, t, cname, name, (unsigned long)strlen(name), 0,
+					NULL));
 			OK(JetUpdate(e.ses, t, NULL, 0, NULL));
 			m[id].present = true;
 			m[id].val = val;

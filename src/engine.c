@@ -118,9 +118,30 @@ uint64_t eng_new_stamp(jinst *inst) { return atomic_fetch_add(&inst->next_stamp,
 
 void eng_dir_key(uint32_t objid, uint8_t key[4]) { put_be32(key, objid); }
 
-JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *proot)
+void eng_dir_encode(const eng_tree_info *in, uint8_t out[DIR_VAL_SIZE])
 {
-	uint8_t key[4], val[4];
+	put_le32(out, in->root);
+	put_le32(out + 4, 0);
+	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
+		put_le64(out + 8 + 8 * i, (uint64_t)in->counter[i]);
+	put_le64(out + 8 + 8 * ENG_TREE_COUNTERS, in->changed_ns);
+}
+
+JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out)
+{
+	const uint8_t *v = val;
+	if (cb != DIR_VAL_SIZE)
+		return JET_errDatabaseCorrupted;
+	out->root = get_le32(v);
+	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
+		out->counter[i] = (int64_t)get_le64(v + 8 + 8 * i);
+	out->changed_ns = get_le64(v + 8 + 8 * ENG_TREE_COUNTERS);
+	return JET_errSuccess;
+}
+
+JET_ERR eng_dir_get(jdb *db, uint32_t dir_root, uint32_t objid, eng_tree_info *out)
+{
+	uint8_t key[4], val[DIR_VAL_SIZE];
 	size_t cb = 0;
 	eng_dir_key(objid, key);
 	JET_ERR err = bt_get(db->cache, dir_root, key, sizeof(key), val, sizeof(val), &cb);
@@ -128,9 +149,14 @@ JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *pro
 		return JET_errObjectNotFound;
 	if (err < 0)
 		return err;
-	if (cb != 4)
-		return JET_errDatabaseCorrupted;
-	*proot = get_le32(val);
+	return eng_dir_decode(val, cb, out);
+}
+
+JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *proot)
+{
+	eng_tree_info info;
+	CallR(eng_dir_get(db, dir_root, objid, &info));
+	*proot = info.root;
 	return JET_errSuccess;
 }
 
@@ -704,10 +730,11 @@ JET_ERR eng_db_create(jinst *inst, const char *path, bool overwrite, jdb **out)
 		Call(bt_create(&w, OBJID_DIR, &dir_root));
 		uint32_t objids[2] = {OBJID_CATALOG, OBJID_CATALOG_NAME};
 		for (int i = 0; i < 2; i++) {
-			uint8_t key[4], val[4];
+			uint8_t key[4], val[DIR_VAL_SIZE];
+			eng_tree_info info = {roots[i], {0}, eng_now_ns()};
 			eng_dir_key(objids[i], key);
-			put_le32(val, roots[i]);
-			Call(bt_put(&w, &dir_root, key, 4, val, 4, 0));
+			eng_dir_encode(&info, val);
+			Call(bt_put(&w, &dir_root, key, 4, val, sizeof(val), 0));
 		}
 	}
 	v = jet_calloc(1, sizeof(*v));
@@ -901,11 +928,12 @@ JET_ERR eng_db_check(jdb *db, void (*report)(void *ctx, uint32_t pgno, const cha
 		size_t cbk, cbv;
 		Call(bt_cursor_key(cur, &k, &cbk));
 		Call(bt_cursor_value(cur, &val, &cbv));
-		if (cbk != 4 || cbv != 4) {
+		eng_tree_info info;
+		if (cbk != 4 || eng_dir_decode(val, cbv, &info) < 0) {
 			check_report(&c, 0, "malformed tree directory entry");
 			Error(JET_errDatabaseCorrupted);
 		}
-		uint32_t objid = get_be32(k), root = get_le32(val);
+		uint32_t objid = get_be32(k), root = info.root;
 		Call(bt_check(db->cache, root, objid, report, rctx, NULL));
 		Call(bt_walk(db->cache, root, check_page, &c));
 	}

@@ -192,6 +192,28 @@ JET_ERR eng_tree_create(jsess *s, jdb *db, uint32_t *pobjid);
 /* Drops a tree (at commit its pages go). */
 JET_ERR eng_tree_drop(jsess *s, jdb *db, uint32_t objid);
 
+/*
+ * Per-tree counters and change time. Every tree carries ENG_TREE_COUNTERS
+ * signed 64-bit counters that a transaction changes by delta without taking
+ * any lock: at commit the deltas are added to the committed values, so
+ * concurrent writers of one tree never conflict over them (ESE's escrow
+ * idea, per tree). jetfs keeps a table's exact CSV size and row count there.
+ * changed_ns is the commit time of the last commit that changed the tree's
+ * contents or counters. All of it is logged and recovered like data.
+ */
+#define ENG_TREE_COUNTERS 2
+typedef struct eng_tree_info {
+	uint32_t root;
+	int64_t counter[ENG_TREE_COUNTERS];
+	uint64_t changed_ns;
+} eng_tree_info;
+/* As the read context sees it: the snapshot plus the transaction's deltas. */
+JET_ERR eng_read_tree_info(eng_read *r, uint32_t objid, eng_tree_info *out);
+JET_ERR eng_counter_add(jsess *s, jdb *db, uint32_t objid, int idx, int64_t delta);
+/* Sets the change time a commit will record for the tree (jetfs's utimes);
+ * 0 restores the default (the commit's own time when the tree changed). */
+JET_ERR eng_tree_set_changed(jsess *s, jdb *db, uint32_t objid, uint64_t changed_ns);
+
 /* Fault/crash test hooks. */
 void eng_set_crash_on_fatal(bool);
 

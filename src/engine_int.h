@@ -103,6 +103,9 @@ typedef struct txn_tree {
 	uint32_t base_root;      /* root in the snapshot; 0 when created here */
 	uint32_t root;           /* private root */
 	bool created, dropped;
+	int64_t delta[ENG_TREE_COUNTERS]; /* counter changes, merged at commit */
+	uint64_t changed_set;    /* explicit change time, 0: the commit's */
+	bool info_dirty;         /* deltas or change time given */
 } txn_tree;
 
 /* A published page the transaction's trees stopped referencing. */
@@ -123,8 +126,7 @@ typedef struct txn_page {
 /* A savepoint: what a level restores on rollback. */
 typedef struct txn_save {
 	uint32_t ntrees;
-	uint32_t *roots;         /* roots of trees[0..ntrees) */
-	uint8_t *dropped;
+	txn_tree *trees;         /* copies of trees[0..ntrees) at the level's begin */
 } txn_save;
 
 /* A transaction's part in one database. */
@@ -185,6 +187,11 @@ JET_ERR eng_db_publish(jdb *db, uint64_t ver, uint32_t dir_root, jet_lsn lsn_end
 		       uint64_t time_ns);
 uint64_t eng_new_stamp(jinst *inst);
 JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *proot);
+/* A directory entry: u32 root, u32 zero, i64 counters, u64 changed_ns. */
+#define DIR_VAL_SIZE (8 + 8 * ENG_TREE_COUNTERS + 8)
+JET_ERR eng_dir_get(jdb *db, uint32_t dir_root, uint32_t objid, eng_tree_info *out);
+void eng_dir_encode(const eng_tree_info *in, uint8_t out[DIR_VAL_SIZE]);
+JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out);
 void eng_dir_key(uint32_t objid, uint8_t key[4]);
 void eng_set_fatal(jinst *inst, JET_ERR err);
 void eng_ckpt_poke(jinst *inst);
@@ -199,6 +206,9 @@ void eng_wait_ckpt_idle(jinst *inst);
 void lock_table_init(lock_table *lt, size_t max_entries);
 void lock_table_destroy(lock_table *lt);
 JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid);
+/* Replay: make the tree's directory values these at commit. */
+JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *counter,
+			  uint64_t changed_ns);
 void txn_release_db(jsess *s, jdb *db); /* a database going away */
 JET_ERR eng_sess_begin_internal(jinst *inst, bool replay, jsess **out);
 

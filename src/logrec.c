@@ -62,6 +62,15 @@ JET_ERR logrec_decode(uint8_t type, const uint8_t *p, size_t cb, logrec *out)
 		return JET_errSuccess;
 	case LOGREC_ABORT:
 		return cb == 0 ? JET_errSuccess : JET_errLogFileCorrupt;
+	case LOGREC_TREEINFO:
+		if (cb != 29)
+			return JET_errLogFileCorrupt;
+		out->slot = p[0];
+		out->objid = get_le32(p + 1);
+		out->counter[0] = (int64_t)get_le64(p + 5);
+		out->counter[1] = (int64_t)get_le64(p + 13);
+		out->changed_ns = get_le64(p + 21);
+		return JET_errSuccess;
 	default:
 		return JET_errLogFileCorrupt;
 	}
@@ -124,4 +133,17 @@ JET_ERR logrec_abort(jlog *l)
 {
 	jlog_piece piece = {NULL, 0};
 	return jlog_append(l, LOGREC_ABORT, &piece, 1, NULL);
+}
+
+JET_ERR logrec_treeinfo(jlog *l, uint8_t slot, uint32_t objid, const int64_t counter[2],
+			uint64_t changed_ns)
+{
+	uint8_t buf[29];
+	buf[0] = slot;
+	put_le32(buf + 1, objid);
+	put_le64(buf + 5, (uint64_t)counter[0]);
+	put_le64(buf + 13, (uint64_t)counter[1]);
+	put_le64(buf + 21, changed_ns);
+	jlog_piece piece = {buf, sizeof(buf)};
+	return jlog_append(l, LOGREC_TREEINFO, &piece, 1, NULL);
 }

@@ -17,6 +17,9 @@
  *   DROP   u8 slot, u32 objid
  *   COMMIT u64 unix time in ns, u8 n, n x (u8 slot, u64 new version)
  *   ABORT  (nothing)
+ *   TREEINFO u8 slot, u32 objid, i64 counters[ENG_TREE_COUNTERS], u64
+ *          changed_ns: the tree's directory values after this commit
+ *          (absolute, so replay needs no arithmetic)
  * slot is the database's attachment slot, recorded in the checkpoint file.
  */
 #ifndef JET_LOGREC_H
@@ -30,7 +33,8 @@
 	X(3, CREATE, "create")                                                 \
 	X(4, DROP, "drop")                                                     \
 	X(5, COMMIT, "commit")                                                 \
-	X(6, ABORT, "abort")
+	X(6, ABORT, "abort")                                                   \
+	X(7, TREEINFO, "treeinfo")
 
 enum logrec_type {
 #define LOGREC_ENUM(num, name, text) LOGREC_##name = num,
@@ -50,6 +54,8 @@ typedef struct logrec {
 	const uint8_t *val;
 	uint32_t cbVal;
 	uint64_t time_ns;
+	int64_t counter[2];
+	uint64_t changed_ns;
 	uint8_t ndbs;
 	struct {
 		uint8_t slot;
@@ -70,5 +76,7 @@ JET_ERR logrec_tree(jlog *l, uint8_t type, uint8_t slot, uint32_t objid);
 JET_ERR logrec_commit(jlog *l, uint64_t time_ns, uint8_t ndbs, const uint8_t *slots,
 		      const uint64_t *versions, jet_lsn *plsn);
 JET_ERR logrec_abort(jlog *l);
+JET_ERR logrec_treeinfo(jlog *l, uint8_t slot, uint32_t objid, const int64_t counter[2],
+			uint64_t changed_ns);
 
 #endif

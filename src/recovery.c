@@ -65,6 +65,8 @@ static JET_ERR apply_record(jsess *rs, jdb *db, const logrec *lr)
 		return txn_create_tree_with_objid(rs, db, lr->objid);
 	case LOGREC_DROP:
 		return eng_tree_drop(rs, db, lr->objid);
+	case LOGREC_TREEINFO:
+		return txn_set_tree_info(rs, db, lr->objid, lr->counter, lr->changed_ns);
 	default:
 		return JET_errLogFileCorrupt;
 	}

@@ -345,10 +345,8 @@ static void part_free(txn_db *p)
 	jet_free(p->drops);
 	jet_free(p->pages);
 	jet_free(p->lock_hashes);
-	for (int i = 0; i < ENG_MAX_LEVELS + 2; i++) {
-		jet_free(p->saves[i].roots);
-		jet_free(p->saves[i].dropped);
-	}
+	for (int i = 0; i < ENG_MAX_LEVELS + 2; i++)
+		jet_free(p->saves[i].trees);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -417,21 +415,15 @@ void txn_release_db(jsess *s, jdb *db)
 static JET_ERR save_level(txn_db *p, int level)
 {
 	txn_save *sv = &p->saves[level];
-	jet_free(sv->roots);
-	jet_free(sv->dropped);
-	sv->roots = NULL;
-	sv->dropped = NULL;
+	jet_free(sv->trees);
+	sv->trees = NULL;
 	sv->ntrees = p->ntrees;
 	if (!p->ntrees)
 		return JET_errSuccess;
-	sv->roots = jet_malloc(p->ntrees * sizeof(uint32_t));
-	sv->dropped = jet_malloc(p->ntrees);
-	if (!sv->roots || !sv->dropped)
+	sv->trees = jet_malloc(p->ntrees * sizeof(txn_tree));
+	if (!sv->trees)
 		return JET_errOutOfMemory;
-	for (uint32_t i = 0; i < p->ntrees; i++) {
-		sv->roots[i] = p->trees[i].root;
-		sv->dropped[i] = p->trees[i].dropped;
-	}
+	memcpy(sv->trees, p->trees, p->ntrees * sizeof(txn_tree));
 	return JET_errSuccess;
 }
 
@@ -582,6 +574,28 @@ JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot)
 	return eng_dir_lookup(r->db, r->ver->dir_root, objid, proot);
 }
 
+JET_ERR eng_read_tree_info(eng_read *r, uint32_t objid, eng_tree_info *out)
+{
+	if (!r || !r->ver || !out)
+		return JET_errInvalidParameter;
+	txn_tree *t = r->s->level > 0 ? tree_find(&r->s->parts[r->db->slot], objid) : NULL;
+	if (t && t->dropped)
+		return JET_errObjectNotFound;
+	if (t && t->created) {
+		memset(out, 0, sizeof(*out));
+	} else {
+		CallR(eng_dir_get(r->db, r->ver->dir_root, objid, out));
+	}
+	if (t) {
+		out->root = t->root;
+		for (int i = 0; i < ENG_TREE_COUNTERS; i++)
+			out->counter[i] += t->delta[i];
+		if (t->changed_set)
+			out->changed_ns = t->changed_set;
+	}
+	return JET_errSuccess;
+}
+
 bool eng_read_is_private(const eng_read *r, uint32_t objid)
 {
 	if (!r || !r->s || r->s->level == 0)
@@ -696,6 +710,52 @@ HandleError:
 	return err;
 }
 
+JET_ERR eng_counter_add(jsess *s, jdb *db, uint32_t objid, int idx, int64_t delta)
+{
+	txn_tree *t;
+	CallR(write_check(s, db));
+	if (idx < 0 || idx >= ENG_TREE_COUNTERS)
+		return JET_errInvalidParameter;
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	t->delta[idx] += delta;
+	t->info_dirty = true;
+	p->writes++;
+	return JET_errSuccess;
+}
+
+JET_ERR eng_tree_set_changed(jsess *s, jdb *db, uint32_t objid, uint64_t changed_ns)
+{
+	txn_tree *t;
+	CallR(write_check(s, db));
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	t->changed_set = changed_ns;
+	t->info_dirty = true;
+	p->writes++;
+	return JET_errSuccess;
+}
+
+JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *counter,
+			  uint64_t changed_ns)
+{
+	txn_tree *t;
+	eng_tree_info snap;
+	CallR(write_check(s, db));
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	if (t->created)
+		memset(&snap, 0, sizeof(snap));
+	else
+		CallR(eng_dir_get(db, p->snap->dir_root, objid, &snap));
+	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
+		t->delta[i] = counter[i] - snap.counter[i];
+	t->changed_set = changed_ns;
+	t->info_dirty = true;
+	p->writes++;
+	return JET_errSuccess;
+}
+
 JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid)
 {
 	JET_ERR err = JET_errSuccess;
@@ -786,10 +846,8 @@ static void rollback_part(txn_db *p, int level)
 	p->ndrops = w;
 	if (p->ntrees > sv->ntrees)
 		p->ntrees = sv->ntrees;
-	for (uint32_t i = 0; i < p->ntrees; i++) {
-		p->trees[i].root = sv->roots[i];
-		p->trees[i].dropped = sv->dropped[i];
-	}
+	if (p->ntrees)
+		memcpy(p->trees, sv->trees, p->ntrees * sizeof(txn_tree));
 	p->writes++;
 }
 
@@ -960,7 +1018,7 @@ static void pc_free(part_commit *pc)
 }
 
 /* Builds the next version's trees for one database (commit lock held). */
-static JET_ERR commit_part(jsess *s, part_commit *pc, bool log)
+static JET_ERR commit_part(jsess *s, part_commit *pc, bool log, uint64_t now)
 {
 	JET_ERR err = JET_errSuccess;
 	txn_db *p = pc->p;
@@ -980,12 +1038,14 @@ static JET_ERR commit_part(jsess *s, part_commit *pc, bool log)
 		txn_tree *t = &p->trees[i];
 		uint8_t dkey[4];
 		eng_dir_key(t->objid, dkey);
-		uint32_t committed = 0;
-		err = eng_dir_lookup(db, cur->dir_root, t->objid, &committed);
+		eng_tree_info cinfo;
+		memset(&cinfo, 0, sizeof(cinfo));
+		err = eng_dir_get(db, cur->dir_root, t->objid, &cinfo);
 		bool exists = err >= 0;
 		if (err < 0 && err != JET_errObjectNotFound)
 			goto HandleError;
 		err = JET_errSuccess;
+		uint32_t committed = cinfo.root;
 		if (t->dropped) {
 			if (t->created || !exists)
 				continue; /* never published */
@@ -1016,11 +1076,23 @@ static JET_ERR commit_part(jsess *s, part_commit *pc, bool log)
 			diff_ctx d = {s, db, &cw, t->objid, &newroot, log};
 			Call(bt_diff(db->cache, t->base_root, t->root, apply_diff, &d));
 		}
-		if (newroot != committed || !exists) {
-			uint8_t val[4];
-			put_le32(val, newroot);
-			Call(bt_put(&cw, &pc->dir_root, dkey, 4, val, 4, 0));
-		}
+		bool content = t->created || newroot != committed;
+		if (!content && !t->info_dirty)
+			continue;
+		eng_tree_info ninfo = cinfo;
+		ninfo.root = newroot;
+		for (int k = 0; k < ENG_TREE_COUNTERS; k++)
+			ninfo.counter[k] += t->delta[k];
+		if (t->changed_set)
+			ninfo.changed_ns = t->changed_set;
+		else if (content || t->info_dirty)
+			ninfo.changed_ns = now;
+		uint8_t val[DIR_VAL_SIZE];
+		eng_dir_encode(&ninfo, val);
+		Call(bt_put(&cw, &pc->dir_root, dkey, 4, val, sizeof(val), 0));
+		if (log)
+			Call(logrec_treeinfo(inst->log, db->slot, t->objid, ninfo.counter,
+					     ninfo.changed_ns));
 	}
 HandleError:
 	return err;
@@ -1085,7 +1157,7 @@ static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 		Error(JET_errDiskIO);
 	for (int i = 0; i < npc; i++) {
 		batch_started = true;
-		Call(commit_part(s, &pcs[i], log));
+		Call(commit_part(s, &pcs[i], log, now));
 	}
 	if (log) {
 		uint8_t slots[ENG_MAX_DBS];

@@ -333,6 +333,68 @@ START_TEST(test_dirty_without_logs)
 }
 END_TEST
 
+static eng_tree_info tinfo(jsess *s, jdb *db, uint32_t objid)
+{
+	eng_read r;
+	eng_tree_info info;
+	ck_assert_int_eq(eng_read_begin(s, db, &r), 0);
+	ck_assert_int_eq(eng_read_tree_info(&r, objid, &info), 0);
+	eng_read_end(&r);
+	return info;
+}
+
+/* Counters merge by delta (no conflict between writers), roll back with
+ * their level, carry the last change time, and survive recovery. */
+START_TEST(test_tree_counters)
+{
+	jinst *inst = inst_open();
+	jdb *db;
+	jsess *a, *b;
+	ck_assert_int_eq(eng_db_create(inst, g_db, false, &db), 0);
+	ck_assert_int_eq(eng_sess_begin(inst, &a), 0);
+	ck_assert_int_eq(eng_sess_begin(inst, &b), 0);
+	uint32_t t = make_tree(a, db);
+	uint64_t created = tinfo(a, db, t).changed_ns;
+	ck_assert_uint_gt(created, 0);
+
+	ck_assert_int_eq(eng_txn_begin(a, false), 0);
+	ck_assert_int_eq(eng_txn_begin(b, false), 0);
+	ck_assert_int_eq(eng_counter_add(a, db, t, 0, 100), 0);
+	ck_assert_int_eq(eng_counter_add(b, db, t, 0, 7), 0);
+	ck_assert_int_eq(eng_counter_add(b, db, t, 1, -3), 0);
+	ck_assert_int_eq(tinfo(a, db, t).counter[0], 100);
+	ck_assert_int_eq(tinfo(b, db, t).counter[0], 7);
+	ck_assert_int_eq(eng_txn_begin(b, false), 0);
+	ck_assert_int_eq(eng_counter_add(b, db, t, 0, 1000), 0);
+	ck_assert_int_eq(eng_txn_rollback(b, false), 0);
+	ck_assert_int_eq(tinfo(b, db, t).counter[0], 7);
+	ck_assert_int_eq(eng_txn_commit(a, 0), 0);
+	ck_assert_int_eq(eng_txn_commit(b, 0), 0);
+	eng_tree_info i = tinfo(a, db, t);
+	ck_assert_int_eq(i.counter[0], 107);
+	ck_assert_int_eq(i.counter[1], -3);
+	ck_assert_uint_ge(i.changed_ns, created);
+
+	ck_assert_int_eq(eng_txn_begin(a, false), 0);
+	ck_assert_int_eq(eng_tree_set_changed(a, db, t, 123456789), 0);
+	ck_assert_int_eq(eng_txn_commit(a, 0), 0);
+	ck_assert_uint_eq(tinfo(a, db, t).changed_ns, 123456789);
+	ck_assert_int_eq(eng_sess_end(a), 0);
+	ck_assert_int_eq(eng_sess_end(b), 0);
+	inst_close(inst, JET_bitTermDirty);
+
+	inst = inst_open();
+	ck_assert_int_eq(eng_db_attach(inst, g_db, false, &db), 0);
+	ck_assert_int_eq(eng_sess_begin(inst, &a), 0);
+	i = tinfo(a, db, t);
+	ck_assert_int_eq(i.counter[0], 107);
+	ck_assert_int_eq(i.counter[1], -3);
+	ck_assert_uint_eq(i.changed_ns, 123456789);
+	ck_assert_int_eq(eng_sess_end(a), 0);
+	inst_close(inst, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("engine");
@@ -343,6 +405,7 @@ int main(void)
 	tcase_add_test(tc, test_nested_levels);
 	tcase_add_test(tc, test_random_model_and_recovery);
 	tcase_add_test(tc, test_dirty_without_logs);
+	tcase_add_test(tc, test_tree_counters);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

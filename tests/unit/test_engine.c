@@ -10,7 +10,7 @@
 
 #include "engine_int.h"
 
-static char g_dir[512];
+static char g_dir[256];
 static uint64_t g_seed;
 
 static uint64_t rnd(void)
@@ -43,11 +43,19 @@ static void inst_close(jinst *inst, JET_GRBIT grbit)
 
 static char g_db[300];
 
+/* Paths here are short (mkdtemp under TMPDIR); longer ones are refused. */
+static void path_cat(char *out, size_t cb, const char *a, const char *b)
+{
+	ck_assert_uint_lt(strlen(a) + strlen(b), cb);
+	strcpy(out, a);
+	strcat(out, b);
+}
+
 static void setup(void)
 {
 	snprintf(g_dir, sizeof(g_dir), "%s/jet_engine_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(g_dir));
-	snprintf(g_db, sizeof(g_db), "%s/t.jdb", g_dir);
+	path_cat(g_db, sizeof(g_db), g_dir, "/t.jdb");
 	const char *s = getenv("JET_TEST_SEED");
 	g_seed = s ? strtoull(s, NULL, 0) : 0x1234567;
 	if (!g_seed)
@@ -57,7 +65,7 @@ static void setup(void)
 static void teardown(void)
 {
 	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	path_cat(cmd, sizeof(cmd), "rm -rf -- ", g_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", g_dir);
 }
@@ -317,16 +325,21 @@ START_TEST(test_dirty_without_logs)
 	ck_assert_int_eq(eng_sess_end(a), 0);
 	inst_close(inst, JET_bitTermDirty);
 	/* Move the database away from its logs and checkpoint file. */
-	char other[600], cmd[2000];
-	snprintf(other, sizeof(other), "%s/elsewhere", g_dir);
-	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s' '%s/'", other, g_db, other);
+	char other[256], cmd[1024], moved[300];
+	path_cat(other, sizeof(other), g_dir, "/elsewhere");
+	path_cat(moved, sizeof(moved), other, "/t.jdb");
+	path_cat(cmd, sizeof(cmd), "mkdir -- ", other);
 	ck_assert_int_eq(system(cmd), 0);
-	char saved[512];
+	char src[300];
+	strcpy(src, g_db);
+	path_cat(cmd, sizeof(cmd), "cp -- ", src);
+	strcat(cmd, " ");
+	strcat(cmd, moved);
+	ck_assert_int_eq(system(cmd), 0);
+	char saved[256];
 	strcpy(saved, g_dir);
-	snprintf(g_dir, sizeof(g_dir), "%s", other);
+	strcpy(g_dir, other);
 	inst = inst_open();
-	char moved[700];
-	snprintf(moved, sizeof(moved), "%s/t.jdb", other);
 	ck_assert_int_eq(eng_db_attach(inst, moved, false, &db), JET_errDatabaseDirtyShutdown);
 	inst_close(inst, 0);
 	strcpy(g_dir, saved);

@@ -203,6 +203,16 @@ static long long disk_usage(const char *dir)
 	return g_du;
 }
 
+/* Write back every dirty page of the file system holding dir (untimed). */
+static void settle(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+}
+
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st, (void)flag, (void)f;
@@ -879,9 +889,14 @@ static int run_engine(int e, const char *dir, result *res)
 		return -1;
 	}
 
+	/* Commit latency is an fdatasync on a file system that may still be
+	 * writing back the load's dirty pages; let it finish first so that
+	 * both commit tests start from the same quiet disk. */
+	settle(dir);
 	if (run_commits(ops, 1, opt.commits, &res->secs[W_COMMIT1]) < 0)
 		return -1;
 	res->ops[W_COMMIT1] = opt.commits;
+	settle(dir);
 	if (run_commits(ops, opt.threads, opt.commits, &res->secs[W_COMMITN]) < 0)
 		return -1;
 	res->ops[W_COMMITN] = opt.commits;
@@ -1117,6 +1132,15 @@ int main(int argc, char **argv)
 	       "\n       in %s; libjet, SQLite %s, %s\n",
 	       opt.rows, opt.random_keys ? "random" : "sequential", opt.reads, opt.commits,
 	       opt.threads, opt.seed, base, sqlite3_libversion(), mdb_version(NULL, NULL, NULL));
+
+	char load[128] = "?";
+	FILE *lf = fopen("/proc/loadavg", "r");
+	if (lf) {
+		if (fgets(load, sizeof(load), lf))
+			load[strcspn(load, "\n")] = 0;
+		fclose(lf);
+	}
+	printf("       %ld CPUs online, load average %s\n", sysconf(_SC_NPROCESSORS_ONLN), load);
 
 	static result results[ENG_COUNT];
 	const result *res[ENG_COUNT] = {NULL, NULL, NULL};

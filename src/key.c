@@ -39,14 +39,23 @@
  *   distinct; an odd byte count is JET_errInvalidBufferSize). Order is then
  *   code-point order of the folded text, not Windows' collation.
  *
- * Prefix form: with JET_bitSubStrLimit, JET_bitPartialColumnStartLimit or
- * JET_bitPartialColumnEndLimit, a Text/Binary segment ends after the last
- * value byte (no padding, no count byte). The keys of every value that
- * starts with that value begin with exactly those bytes, so the prefix
- * form is the start limit and key_make_end_limit of it the end limit of a
- * substring match. An empty value has no such prefix (the empty key 0x01 and
- * the value keys 0x7F.. share no first byte): its prefix form is the empty
- * segment, whose end limit covers the empty value only.
+ * Substring limits (JetMakeKey's JET_bitSubStrLimit and
+ * JET_bitPartialColumnStart/EndLimit). The "prefix form" of a Text/Binary
+ * segment ends after the last value byte (no padding, no count byte); the
+ * key of every value that starts with the given value begins with it. It
+ * also begins the keys of shorter values that differ only by trailing 0x00
+ * bytes of the last group (08 vs 08 00: the zero padding matches), and
+ * those sort just below the value's ordinary key when ascending, just above
+ * it when descending. So the exact range of "starts with v" is
+ *   ascending:  [ key(v),         end_limit(prefix(v)) )
+ *   descending: [ prefix(v),      end_limit(key(v))    )
+ * and key_append_segment picks the form from the flags and the direction:
+ * JET_bitPartialColumnStartLimit gives the start form, JET_bitSubStrLimit
+ * and JET_bitPartialColumnEndLimit the form whose key_make_end_limit is the
+ * end. The caller's rule is then the same for both directions. An empty
+ * value has no prefix form (the empty key 0x01 and the value keys 0x7F..
+ * share no first byte): it stays the empty segment, whose limits cover the
+ * empty value only.
  *
  * End limit: the smallest byte string greater than every string that
  * starts with the key: drop trailing 0xFF bytes and add one to the last
@@ -366,8 +375,8 @@ JET_ERR key_append_segment(JET_COLTYP coltyp, uint16_t cp, bool descending, cons
 		break;
 	default: {
 		key_groups k = {.o = &o, .n = 0};
-		bool fPrefix = grbit & (JET_bitSubStrLimit | JET_bitPartialColumnStartLimit |
-					JET_bitPartialColumnEndLimit);
+		bool fPrefix = descending ? (grbit & JET_bitPartialColumnStartLimit) != 0
+					  : (grbit & (JET_bitSubStrLimit | JET_bitPartialColumnEndLimit)) != 0;
 		size_t j;
 
 		if (!key_is_text(coltyp)) {

@@ -223,11 +223,12 @@ JET_ERR rec_retrieve(const rec_schema *s, const uint8_t *rec, size_t cbRec, JET_
 
 		if (itagSequence > 1 || columnid > lastFixed)
 			return rec_null(ppv, pcb);
-		if (rec[REC_HDR + (columnid - 1) / 8] & (1u << ((columnid - 1) % 8)))
-			return rec_null(ppv, pcb);
+		/* The bitmap lies before the data, so one check covers both. */
 		ib = REC_HDR + (lastFixed + 7) / 8 + c->ibFixed;
 		if (JET_UNLIKELY(ib + c->cbFixed > cbRec))
 			return JET_errDatabaseCorrupted;
+		if (rec[REC_HDR + (columnid - 1) / 8] & (1u << ((columnid - 1) % 8)))
+			return rec_null(ppv, pcb);
 		*ppv = rec + ib;
 		*pcb = c->cbFixed;
 		return JET_errSuccess;

@@ -117,7 +117,7 @@ static void rand_fixed(JET_COLTYP t, tval *v)
 	switch (rnd_below(4)) {
 	case 0:
 		r = rnd_below(2) ? 0 : ~0ull;
-		if (rnd_below(2))
+		if (rnd_below(2) && v->cb <= 8)
 			r ^= 1ull << (8 * v->cb - 1);
 		break;
 	case 1:
@@ -343,9 +343,12 @@ START_TEST(test_fixed_types_order)
 			if (rnd_below(8) == 0) {
 				b = a;
 			} else if (rnd_below(4) == 0) {
-				/* One byte off: every byte position gets to decide. */
+				/* One or two bytes off: every byte position gets to
+				 * decide, and against every other position. */
 				b = a;
 				b.b[rnd_below((uint32_t)b.cb)] ^= (uint8_t)(1u << rnd_below(8));
+				if (rnd_below(2))
+					b.b[rnd_below((uint32_t)b.cb)] ^= (uint8_t)(1u << rnd_below(8));
 			} else {
 				rand_fixed(t, &b);
 			}
@@ -649,16 +652,31 @@ START_TEST(test_bad_input)
 		kadd(&b, JET_coltypGUID, 0, false, g2, 16, 0);
 		ck_assert_int_eq(kcmp(&a, &b), -1);
 	}
+	/* Every pair of byte positions: the one earlier in ESE's order wins. */
+	for (int i = 0; i < 16; i++) {
+		for (int j = 0; j < 16; j++) {
+			tval x = {.cb = 16}, y = {.cb = 16};
+			key a, b;
+
+			x.b[i] = 1;
+			y.b[j] = 1;
+			kinit(&a), kinit(&b);
+			kadd(&a, JET_coltypGUID, 0, false, x.b, 16, 0);
+			kadd(&b, JET_coltypGUID, 0, false, y.b, 16, 0);
+			ck_assert_int_eq(kcmp(&a, &b), cmp_fixed(JET_coltypGUID, &x, &y));
+		}
+	}
 }
 END_TEST
 
 /* A key limit is exactly around the keys that start with a value. */
-static void check_limits(const key *start, const key *end, const key *k, bool inside)
+static void check_limits(const key *start, const key *end, const key *prefix, const key *k,
+			 bool inside)
 {
 	if (inside) {
 		ck_assert_int_le(kcmp(start, k), 0);
 		ck_assert_int_lt(kcmp(k, end), 0);
-		ck_assert(k->cb >= start->cb && memcmp(k->b, start->b, start->cb) == 0);
+		ck_assert(k->cb >= prefix->cb && memcmp(k->b, prefix->b, prefix->cb) == 0);
 	} else {
 		ck_assert(kcmp(k, start) < 0 || kcmp(k, end) >= 0);
 	}
@@ -671,11 +689,13 @@ START_TEST(test_end_limits)
 		int16_t lead = (int16_t)rnd_below(3);
 		int16_t leadB = rnd_below(4) ? lead : (int16_t)rnd_below(3);
 		JET_GRBIT g = rnd_below(2) ? JET_bitSubStrLimit : JET_bitPartialColumnEndLimit;
-		key start, end, kb, kfull, kfullEnd;
+
+		key start, end, kb, kfull, kfullEnd, kstart;
 		bool inside, fullInside;
 		int32_t tail = (int32_t)rnd();
 
-		kinit(&start), kinit(&kb), kinit(&kfull);
+		kinit(&start), kinit(&kb), kinit(&kfull), kinit(&kstart);
+		kadd(&kstart, JET_coltypShort, 0, false, &lead, 2, 0);
 		kadd(&start, JET_coltypShort, 0, false, &lead, 2, 0);
 		kadd(&kb, JET_coltypShort, 0, false, &leadB, 2, 0);
 		kadd(&kfull, JET_coltypShort, 0, false, &lead, 2, 0);
@@ -700,6 +720,7 @@ START_TEST(test_end_limits)
 			cua = to_utf8(&a, ua), cub = to_utf8(&b, ub);
 			kadd(&start, JET_coltypText, 0, desc, ua, cua, g);
 			kadd(&kfull, JET_coltypText, 0, desc, ua, cua, 0);
+			kadd(&kstart, JET_coltypText, 0, desc, ua, cua, JET_bitPartialColumnStartLimit);
 			kadd(&kb, JET_coltypText, 0, desc, ub, cub, JET_bitKeyDataZeroLength);
 			inside = leadB == lead && text_has_prefix(&b, &a);
 			fullInside = leadB == lead && cmp_text(&a, &b) == 0;
@@ -718,6 +739,7 @@ START_TEST(test_end_limits)
 			}
 			kadd(&start, JET_coltypBinary, 0, desc, a.b, a.cb, g);
 			kadd(&kfull, JET_coltypBinary, 0, desc, a.b, a.cb, 0);
+			kadd(&kstart, JET_coltypBinary, 0, desc, a.b, a.cb, JET_bitPartialColumnStartLimit);
 			kadd(&kb, JET_coltypBinary, 0, desc, b.b, b.cb, JET_bitKeyDataZeroLength);
 			inside = leadB == lead && bin_has_prefix(&b, &a);
 			fullInside = leadB == lead && cmp_bin(&a, &b) == 0;
@@ -726,13 +748,15 @@ START_TEST(test_end_limits)
 		if (rnd_below(2))
 			kadd(&kb, JET_coltypLong, 0, rnd_below(2), &tail, 4, 0);
 
+		/* Substring limits: the start form up to past the end form;
+		 * every key inside begins with the shorter (prefix) form. */
 		end = start;
 		end.cb = key_make_end_limit(end.b, end.cb, KMAX);
-		check_limits(&start, &end, &kb, inside);
+		check_limits(&kstart, &end, kstart.cb < start.cb ? &kstart : &start, &kb, inside);
 		/* Full-column limits (StrLimit): the whole value, any tail. */
 		kfullEnd = kfull;
 		kfullEnd.cb = key_make_end_limit(kfullEnd.b, kfullEnd.cb, KMAX);
-		check_limits(&kfull, &kfullEnd, &kb, fullInside);
+		check_limits(&kfull, &kfullEnd, &kfull, &kb, fullInside);
 	}
 }
 END_TEST

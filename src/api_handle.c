@@ -2,11 +2,14 @@
  * api_handle.c - handle tables: JET_INSTANCE, JET_SESID and JET_TABLEID
  * values that can be checked before they are used.
  *
- * A handle is ((generation << 20) | slot) + 1. A slot's generation grows
- * each time the slot is freed, so a stale handle never matches a new
- * object in the same slot. Lookups take one mutex; the object is used only
- * by the thread that validated it (api_enter marks the session busy under
- * the same mutex), so a concurrent free cannot pull it away.
+ * A handle is ((kind << 30) | (generation << 20) | slot) + 1. A slot's
+ * generation grows each time the slot is freed, so a stale handle never
+ * matches a new object in the same slot (until the 10-bit generation wraps);
+ * the kind (0 instance, 1 session, 2 table) keeps a handle of one table from
+ * naming a live object of another: the first instance, session and cursor
+ * would otherwise all be handle 1. Lookups take one mutex; the object is
+ * used only by the thread that validated it (api_enter marks the session
+ * busy under the same mutex), so a concurrent free cannot pull it away.
  */
 #include <pthread.h>
 
@@ -14,6 +17,8 @@
 
 #define SLOT_BITS 20
 #define SLOT_MAX (1u << SLOT_BITS)
+#define GEN_MASK 0x3ffu
+#define KIND_SHIFT 30
 
 typedef struct handle_slot {
 	void *obj;
@@ -25,11 +30,12 @@ struct handle_table {
 	handle_slot *slots;
 	uint32_t n, cap;
 	uint32_t free_hint;
+	uint32_t kind; /* in the handle's top bits */
 };
 
-handle_table api_instances = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
-handle_table api_sessions = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
-handle_table api_tables = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
+handle_table api_instances = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0};
+handle_table api_sessions = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 1};
+handle_table api_tables = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 2};
 
 void handle_lock(handle_table *t) { pthread_mutex_lock(&t->mu); }
 void handle_unlock(handle_table *t) { pthread_mutex_unlock(&t->mu); }
@@ -58,7 +64,8 @@ JET_ERR handle_new(handle_table *t, void *obj, JET_API_PTR *out)
 	}
 	t->slots[i].obj = obj;
 	t->free_hint = i + 1;
-	*out = ((JET_API_PTR)(t->slots[i].gen & 0x7ff) << SLOT_BITS | i) + 1;
+	uint32_t gen = t->slots[i].gen & GEN_MASK;
+	*out = ((JET_API_PTR)t->kind << KIND_SHIFT | (JET_API_PTR)gen << SLOT_BITS | i) + 1;
 HandleError:
 	pthread_mutex_unlock(&t->mu);
 	return err;
@@ -66,11 +73,11 @@ HandleError:
 
 void *handle_get_locked(handle_table *t, JET_API_PTR h)
 {
-	if (h == 0 || h > ((JET_API_PTR)0x7ff << SLOT_BITS | (SLOT_MAX - 1)) + 1)
+	if (h == 0 || h - 1 > 0xffffffffu || (uint32_t)((h - 1) >> KIND_SHIFT) != t->kind)
 		return NULL;
 	uint32_t i = (uint32_t)((h - 1) & (SLOT_MAX - 1));
-	uint32_t gen = (uint32_t)((h - 1) >> SLOT_BITS);
-	if (i >= t->n || (t->slots[i].gen & 0x7ff) != gen)
+	uint32_t gen = (uint32_t)((h - 1) >> SLOT_BITS) & GEN_MASK;
+	if (i >= t->n || (t->slots[i].gen & GEN_MASK) != gen)
 		return NULL;
 	return t->slots[i].obj;
 }

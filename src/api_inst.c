@@ -11,9 +11,11 @@
  * them (ESE's legacy single-instance mode).
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api_int.h"
 #include "cursor.h"
@@ -334,13 +336,24 @@ JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
 	}
 	i->state = API_INST_TERMINATING;
 	pthread_mutex_unlock(&i->lock);
-	/* Sessions the program left open are ended (rolled back). */
+	/* Sessions the program left open are ended (rolled back). A session
+	 * another thread is inside a call on is waited for: new calls are
+	 * refused now (JET_errTermInProgress), the one running finishes, and
+	 * only then may the session go. The busy mark is taken under i->lock,
+	 * which a JetEndSession racing with us needs to unlink the session,
+	 * so s cannot be freed under us. */
 	for (;;) {
 		pthread_mutex_lock(&i->lock);
 		api_sess *s = TAILQ_FIRST(&i->sessions);
+		unsigned long idle = 0;
+		bool taken = s && atomic_compare_exchange_strong(&s->in_call, &idle, 1ul);
 		pthread_mutex_unlock(&i->lock);
 		if (!s)
 			break;
+		if (!taken) {
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+			continue;
+		}
 		CallS(api_sess_destroy(s));
 	}
 	CallS(eng_term(i->eng, grbit));

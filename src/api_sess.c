@@ -113,6 +113,8 @@ static JET_ERR sess_new(api_inst *i, api_sess **out)
 							 : JET_errNotInitialized;
 		goto HandleError;
 	}
+	if (eng_inst_fatal(i->eng))
+		Error(JET_errInstanceUnavailable);
 	if (i->nsessions >= eng_inst_params(i->eng)->max_sessions)
 		Error(JET_errOutOfSessions);
 	s = jet_calloc(1, sizeof(*s));

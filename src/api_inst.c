@@ -299,7 +299,7 @@ JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit)
 	}
 	err = eng_init(i->eng, grbit);
 	if (err >= 0) {
-		i->state = API_INST_RUNNING;
+		__atomic_store_n(&i->state, API_INST_RUNNING, __ATOMIC_RELEASE);
 		api_running_instances++;
 	}
 	pthread_mutex_unlock(&i->lock);
@@ -334,7 +334,8 @@ JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
 		pthread_mutex_unlock(&i->lock);
 		return JET_errTermInProgress;
 	}
-	i->state = API_INST_TERMINATING;
+	/* Stored atomically: api_enter reads it without i->lock. */
+	__atomic_store_n(&i->state, API_INST_TERMINATING, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&i->lock);
 	/* Sessions the program left open are ended (rolled back). A session
 	 * another thread is inside a call on is waited for: new calls are
@@ -370,7 +371,7 @@ static void stop_one(void *obj, void *ctx)
 	api_inst *i = obj;
 	pthread_mutex_lock(&i->lock);
 	if (i->state == API_INST_RUNNING)
-		i->state = API_INST_STOPPED;
+		__atomic_store_n(&i->state, API_INST_STOPPED, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&i->lock);
 }
 

@@ -32,7 +32,8 @@ JET_ERR api_enter_ex(JET_SESID sesid, int flags, api_sess **out)
 	api_sess *s = handle_get_locked(&api_sessions, sesid);
 	if (!s)
 		Error(JET_errInvalidSesid);
-	switch (s->inst->state) {
+	/* Written under the instance's lock, read here without it. */
+	switch (__atomic_load_n(&s->inst->state, __ATOMIC_ACQUIRE)) {
 	case API_INST_RUNNING:
 		break;
 	case API_INST_TERMINATING:

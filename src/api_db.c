@@ -46,6 +46,9 @@ JET_ERR JET_API JetCreateDatabaseA(JET_SESID sesid, JET_PCSTR szFilename, JET_PC
 		Error(JET_errInvalidGrbit);
 	if (eng_txn_level(s->eng) > 0)
 		Error(JET_errInTransaction);
+	/* Attached already: it exists, overwrite or not (ESE's answer). */
+	if (eng_db_find(s->inst->eng, szFilename))
+		Error(JET_errDatabaseDuplicate);
 	Call(eng_db_create(s->inst->eng, szFilename, (grbit & JET_bitDbOverwriteExisting) != 0, &db));
 	Call(open_in_session(s, db, false, pdbid));
 HandleError:

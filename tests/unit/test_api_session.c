@@ -766,6 +766,117 @@ START_TEST(test_end_after_partial_commit)
 }
 END_TEST
 
+/* Two threads race on one session: one makes calls, the other tries
+ * JetEndSession with a bad grbit (refused after the busy check, so the
+ * session survives). Every result is one of the documented codes. Then
+ * eight threads end the same session at once: exactly one succeeds. */
+typedef struct race_arg {
+	JET_SESID s;
+	int iters;
+	_Atomic int *go;
+	long n_ok, n_busy, n_other, n_invalid;
+} race_arg;
+
+static void *race_caller(void *p)
+{
+	race_arg *a = p;
+	while (!*a->go)
+		;
+	for (int i = 0; i < a->iters; i++) {
+		JET_ERR e = JetBeginTransaction(a->s);
+		if (e == JET_errSuccess) {
+			a->n_ok++;
+			while ((e = JetRollback(a->s, 0)) == JET_errSessionSharingViolation)
+				a->n_busy++;
+			if (e != JET_errSuccess)
+				a->n_other++;
+		} else if (e == JET_errSessionSharingViolation) {
+			a->n_busy++;
+		} else {
+			a->n_other++;
+		}
+	}
+	return NULL;
+}
+
+static void *race_ender(void *p)
+{
+	race_arg *a = p;
+	while (!*a->go)
+		;
+	for (int i = 0; i < a->iters; i++) {
+		JET_ERR e = JetEndSession(a->s, 0x2);
+		if (e == JET_errInvalidParameter)
+			a->n_ok++;
+		else if (e == JET_errSessionInUse)
+			a->n_busy++;
+		else
+			a->n_other++;
+	}
+	return NULL;
+}
+
+static void *race_end_once(void *p)
+{
+	race_arg *a = p;
+	while (!*a->go)
+		;
+	JET_ERR e = JetEndSession(a->s, 0);
+	if (e == JET_errSuccess)
+		a->n_ok++;
+	else if (e == JET_errSessionInUse)
+		a->n_busy++;
+	else if (e == JET_errInvalidSesid)
+		a->n_invalid++;
+	else
+		a->n_other++;
+	return NULL;
+}
+
+START_TEST(test_end_race)
+{
+	JET_INSTANCE inst = inst_start("race", "race");
+	JET_SESID s = sess_begin(inst);
+	_Atomic int go = 0;
+	race_arg ca = {.s = s, .iters = 20000, .go = &go};
+	race_arg ea = ca;
+	pthread_t tc, te;
+	ck_assert_int_eq(pthread_create(&tc, NULL, race_caller, &ca), 0);
+	ck_assert_int_eq(pthread_create(&te, NULL, race_ender, &ea), 0);
+	go = 1;
+	pthread_join(tc, NULL);
+	pthread_join(te, NULL);
+	ck_assert_int_eq(ca.n_other, 0);
+	ck_assert_int_eq(ea.n_other, 0);
+	ck_assert_int_gt(ca.n_ok, 0);
+	ck_assert_int_gt(ea.n_ok, 0);
+	/* The session is still there, out of any transaction. */
+	ck_err(JetRollback(s, 0), JET_errNotInTransaction);
+
+	for (int round = 0; round < 20; round++) {
+		race_arg ra[8];
+		pthread_t th[8];
+		go = 0;
+		for (int i = 0; i < 8; i++) {
+			ra[i] = (race_arg){.s = s, .go = &go};
+			ck_assert_int_eq(pthread_create(&th[i], NULL, race_end_once, &ra[i]), 0);
+		}
+		go = 1;
+		long ok = 0;
+		for (int i = 0; i < 8; i++) {
+			pthread_join(th[i], NULL);
+			ok += ra[i].n_ok;
+			ck_assert_int_eq(ra[i].n_other, 0);
+		}
+		ck_assert_int_eq(ok, 1);
+		ck_err(JetEndSession(s, 0), JET_errInvalidSesid);
+		s = sess_begin(inst);
+		ck_err(JetBeginTransaction(s), JET_errSuccess);
+	}
+	ck_err(JetTerm(inst), JET_errSuccess);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Instances and system parameters                                    */
 /* ------------------------------------------------------------------ */
@@ -1263,12 +1374,10 @@ START_TEST(test_db_create_attach_open)
 	ck_err(JetCreateDatabase(s, db, NULL, &d, 0), JET_errSuccess);
 	ck_assert_uint_ne(d, 0);
 	ck_err(JetCreateDatabase(s, db, NULL, &d2, 0x4000), JET_errInvalidGrbit);
-	/* Already attached here: refused without overwrite as with it. */
-	JET_ERR e = JetCreateDatabase(s2, db, NULL, &d2, 0);
-	ck_assert_msg(e == JET_errDatabaseDuplicate || e == JET_errDatabaseInUse,
-		      "create of an attached database gave %ld", e);
-	ck_err(JetCreateDatabase(s2, db, NULL, &d2, JET_bitDbOverwriteExisting),
-	       JET_errDatabaseInUse);
+	/* Attached already: DatabaseDuplicate, with overwrite or without. */
+	ck_err(JetCreateDatabase(s2, db, NULL, &d2, 0), JET_errDatabaseDuplicate);
+	ck_err(JetCreateDatabase(s, db, NULL, &d2, JET_bitDbOverwriteExisting),
+	       JET_errDatabaseDuplicate);
 
 	/* Open: attached is enough; not attached: DatabaseNotFound. */
 	ck_err(JetOpenDatabase(s2, db, NULL, &d2, 0), JET_errSuccess);
@@ -1282,7 +1391,7 @@ START_TEST(test_db_create_attach_open)
 	ck_err(JetCloseDatabase(s2, d2, 0), JET_errSuccess);
 	ck_err(JetCloseDatabase(s2, d2, 0), JET_errInvalidDatabaseId);
 	ck_err(JetBeginTransaction(s), JET_errSuccess);
-	e = JetDetachDatabase(s, db);
+	JET_ERR e = JetDetachDatabase(s, db);
 	ck_assert_int_lt(e, 0); /* not inside a transaction */
 	ck_err(JetRollback(s, 0), JET_errSuccess);
 	ck_err(JetDetachDatabase(s, db), JET_errSuccess);
@@ -1436,6 +1545,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_end_after_fatal);
 	tcase_add_test(tc, test_end_rolls_back_nested);
 	tcase_add_test(tc, test_end_after_partial_commit);
+	tcase_add_test(tc, test_end_race);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("instance");

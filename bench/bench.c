@@ -12,6 +12,9 @@
  *            seeded PRNG (the same key sequence on every engine), each
  *            fetching a, b and c, all inside one read transaction.
  *   scan     the whole table in key order, summing b.
+ *   shutdown a clean close after the scan, timed: what an engine left to
+ *            write after the load (libjet: its dirty cached pages) is
+ *            written here. The commit tests run on the reopened store.
  *   commit1  C single-row durable commits (--commits, default 2,000) from
  *            one session: read one row by key, change a, commit and wait
  *            for the log to reach the disk.
@@ -19,6 +22,9 @@
  *            8) on T threads at once. Thread t updates only keys whose
  *            index is t mod T, so no two sessions ever touch one row and
  *            no engine has to retry a write conflict.
+ *            The two commit tests alternate for --rounds rounds (default
+ *            3), the file system synced before each; each reports its
+ *            median round.
  *
  * How each engine is used (each the way its own programmers write it):
  *
@@ -38,7 +44,7 @@
  * A ratio is other engine's time / libjet's time: above 1 libjet is faster.
  *
  * Usage: bench [--rows N] [--reads N] [--commits N] [--threads N]
- *              [--only jet|sqlite|lmdb] [--dir DIR] [--seed S]
+ *              [--rounds N] [--only jet|sqlite|lmdb] [--dir DIR] [--seed S]
  *              [--random-keys] [--keep] [--quick]
  */
 #include <errno.h>
@@ -72,9 +78,12 @@ enum { ENG_JET, ENG_SQLITE, ENG_LMDB, ENG_COUNT };
 static const char *const eng_names[ENG_COUNT] = {"libjet", "sqlite", "lmdb"};
 static const char *const eng_short[ENG_COUNT] = {"jet", "sqlite", "lmdb"};
 
-enum { W_BULK, W_READS, W_SCAN, W_COMMIT1, W_COMMITN, W_COUNT };
+enum { W_BULK, W_READS, W_SCAN, W_CLOSE, W_COMMIT1, W_COMMITN, W_COUNT };
+
+#define MAX_ROUNDS 15
 
 typedef struct options {
+	int rounds;
 	long rows;
 	long reads;
 	long commits;
@@ -91,6 +100,7 @@ static options opt = {
 	.reads = -1, /* = rows */
 	.commits = 2000,
 	.threads = 8,
+	.rounds = 3,
 	.seed = 42,
 };
 
@@ -145,6 +155,13 @@ static long commit_row(uint64_t *rng, int t, int nthreads)
 {
 	long per = opt.rows / nthreads;
 	return (long)(rng_next(rng) % (uint64_t)per) * nthreads + t;
+}
+
+/* The new value of a for a commit: never the one the row holds (an engine
+ * may skip writing a row that did not change; SQLite does). */
+static int32_t commit_val(uint64_t *rng)
+{
+	return (int32_t)(rng_next(rng) >> 33) | INT32_MIN;
 }
 
 static void put_val(uint8_t *v, int64_t k, int32_t a)
@@ -228,10 +245,11 @@ static void rm_rf(const char *dir)
 /* The engine interface                                               */
 /* ------------------------------------------------------------------ */
 
-/* One engine: open in a directory; the three table workloads; sessions
- * for the commit tests (a session is used by one thread only). */
+/* One engine: open (create, or reopen what an earlier open created) in a
+ * directory; the three table workloads; sessions for the commit tests (a
+ * session is used by one thread only); a clean shutdown. */
 typedef struct engine_ops {
-	int (*open)(const char *dir);
+	int (*open)(const char *dir, bool create);
 	int (*bulk)(long rows);
 	int (*reads)(long nreads, uint64_t seed);
 	int (*scan)(long *nrows, int64_t *sum);
@@ -267,7 +285,22 @@ static bool jet_failed(JET_ERR err, const char *what, int line)
 			return -1;                      \
 	} while (0)
 
-static int jet_open(const char *dir)
+static int jet_open_table(void)
+{
+	JET_COLUMNDEF cd;
+	static const char *const names[] = {"k", "a", "b", "c"};
+	JET_COLUMNID *ids[] = {&j_colk, &j_cola, &j_colb, &j_colc};
+	JCall(JetOpenDatabase(j_sesid, j_dbpath, NULL, &j_dbid, 0));
+	JCall(JetOpenTable(j_sesid, j_dbid, "t", NULL, 0, 0, &j_tableid));
+	for (int i = 0; i < 4; i++) {
+		JCall(JetGetTableColumnInfo(j_sesid, j_tableid, names[i], &cd, sizeof(cd),
+					    JET_ColInfo));
+		*ids[i] = cd.columnid;
+	}
+	return 0;
+}
+
+static int jet_open(const char *dir, bool create)
 {
 	char path[1100];
 	snprintf(path, sizeof(path), "%s/", dir);
@@ -287,6 +320,10 @@ static int jet_open(const char *dir)
 	JCall(JetSetSystemParameter(&j_inst, 0, JET_paramLogFileSize, 64 * 1024, NULL));
 	JCall(JetInit(&j_inst));
 	JCall(JetBeginSession(j_inst, &j_sesid, "", ""));
+	if (!create) {
+		JCall(JetAttachDatabase(j_sesid, j_dbpath, 0));
+		return jet_open_table();
+	}
 	JCall(JetCreateDatabase(j_sesid, j_dbpath, NULL, &j_dbid, 0));
 
 	JET_COLUMNDEF cd;
@@ -415,7 +452,7 @@ static int jet_sess_commits(void *sess, int t, int nthreads, long ncommits, uint
 	uint64_t rng = seed;
 	for (long n = 0; n < ncommits; n++) {
 		int64_t k = key_of(commit_row(&rng, t, nthreads));
-		int32_t a = (int32_t)n;
+		int32_t a = commit_val(&rng);
 		JCall(JetBeginTransaction(js->sesid));
 		if (jet_seek(js->sesid, js->tableid, k) < 0)
 			return -1;
@@ -440,8 +477,10 @@ static void jet_sess_close(void *sess)
 static int jet_close(void)
 {
 	JCall(JetCloseTable(j_sesid, j_tableid));
+	JCall(JetCloseDatabase(j_sesid, j_dbid, 0));
 	JCall(JetEndSession(j_sesid, 0));
 	JCall(JetTerm(j_inst));
+	j_inst = 0;
 	return 0;
 }
 
@@ -481,11 +520,13 @@ static int sq_connect(sqlite3 **db)
 	return 0;
 }
 
-static int sq_open(const char *dir)
+static int sq_open(const char *dir, bool create)
 {
 	snprintf(s_path, sizeof(s_path), "%s/bench.sqlite", dir);
 	if (sq_connect(&s_db) < 0)
 		return -1;
+	if (!create)
+		return 0;
 	SCall(s_db, sqlite3_exec(s_db,
 				 "CREATE TABLE t(k INTEGER PRIMARY KEY, a INTEGER NOT NULL, "
 				 "b INTEGER NOT NULL, c TEXT NOT NULL)",
@@ -589,7 +630,7 @@ static int sq_sess_commits(void *sess, int t, int nthreads, long ncommits, uint6
 		int64_t k = key_of(commit_row(&rng, t, nthreads));
 		SCall(ss->db, sqlite3_step(ss->begin));
 		sqlite3_reset(ss->begin);
-		sqlite3_bind_int(ss->upd, 1, (int)n);
+		sqlite3_bind_int(ss->upd, 1, commit_val(&rng));
 		sqlite3_bind_int64(ss->upd, 2, k);
 		SCall(ss->db, sqlite3_step(ss->upd));
 		sqlite3_reset(ss->upd);
@@ -653,9 +694,10 @@ static MDB_val mkey(size_t *k)
 	return v;
 }
 
-static int lm_open(const char *dir)
+static int lm_open(const char *dir, bool create)
 {
 	MDB_txn *txn;
+	(void)create; /* the same calls create or reopen */
 	size_t map = (size_t)opt.rows * 512 + ((size_t)1 << 30);
 	MCall(mdb_env_create(&m_env));
 	MCall(mdb_env_set_mapsize(m_env, map));
@@ -763,7 +805,7 @@ static int lm_sess_commits(void *sess, int t, int nthreads, long ncommits, uint6
 			return -1;
 		}
 		memcpy(v, val.mv_data, VAL_LEN);
-		int32_t a = (int32_t)n;
+		int32_t a = commit_val(&rng);
 		memcpy(v, &a, 4);
 		val.mv_data = v;
 		MCall(mdb_put(txn, m_dbi, &key, &val, 0));
@@ -813,7 +855,7 @@ static void *worker_main(void *arg)
 }
 
 /* The commits of the commit tests, spread over nthreads sessions. */
-static int run_commits(const engine_ops *ops, int nthreads, long ncommits, double *secs)
+static int run_commits(const engine_ops *ops, int nthreads, long ncommits, int round, double *secs)
 {
 	worker w[64];
 	pthread_t th[64];
@@ -827,7 +869,7 @@ static int run_commits(const engine_ops *ops, int nthreads, long ncommits, doubl
 		w[t].t = t;
 		w[t].nthreads = nthreads;
 		w[t].ncommits = ncommits / nthreads + (t < ncommits % nthreads);
-		w[t].seed = opt.seed * 1000003 + (uint64_t)(nthreads * 64 + t);
+		w[t].seed = opt.seed * 1000003 + (uint64_t)((round * 65 + nthreads) * 64 + t);
 		if (ops->sess_open(&w[t].sess) < 0) {
 			rc = -1;
 			goto out;
@@ -854,6 +896,18 @@ out:
 	return rc;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static int run_engine(int e, const char *dir, result *res)
 {
 	const engine_ops *ops = engines[e];
@@ -861,7 +915,7 @@ static int run_engine(int e, const char *dir, result *res)
 	long n;
 	int64_t sum, want = 0;
 
-	if (ops->open(dir) < 0)
+	if (ops->open(dir, true) < 0)
 		return -1;
 
 	t0 = now();
@@ -889,16 +943,37 @@ static int run_engine(int e, const char *dir, result *res)
 		return -1;
 	}
 
-	/* Commit latency is an fdatasync on a file system that may still be
-	 * writing back the load's dirty pages; let it finish first so that
-	 * both commit tests start from the same quiet disk. */
-	settle(dir);
-	if (run_commits(ops, 1, opt.commits, &res->secs[W_COMMIT1]) < 0)
+	/* A clean shutdown: whatever the engine left to write after the load
+	 * (libjet: the dirty pages of its cache) is written here. The commit
+	 * tests then run on the reopened store, so that no engine's write-back
+	 * of the load overlaps them and each starts from a quiet disk. */
+	t0 = now();
+	if (ops->close() < 0)
 		return -1;
+	res->secs[W_CLOSE] = now() - t0;
+	res->ops[W_CLOSE] = 1;
+	settle(dir);
+	if (ops->open(dir, false) < 0)
+		return -1;
+
+	/* Commit latency is the disk's flush latency, which other work on a
+	 * shared machine moves a lot from one second to the next: alternate
+	 * the two tests for a few rounds and keep each one's median. */
+	double t1[MAX_ROUNDS], tn[MAX_ROUNDS];
+	for (int round = 0; round < opt.rounds; round++) {
+		settle(dir);
+		if (run_commits(ops, 1, opt.commits, round, &t1[round]) < 0)
+			return -1;
+		settle(dir);
+		if (run_commits(ops, opt.threads, opt.commits, round, &tn[round]) < 0)
+			return -1;
+		printf("   %s round %d: %ld commits x1 %.3fs, x%d %.3fs\n", eng_names[e], round + 1,
+		       opt.commits, t1[round], opt.threads, tn[round]);
+		fflush(stdout);
+	}
+	res->secs[W_COMMIT1] = median(t1, opt.rounds);
 	res->ops[W_COMMIT1] = opt.commits;
-	settle(dir);
-	if (run_commits(ops, opt.threads, opt.commits, &res->secs[W_COMMITN]) < 0)
-		return -1;
+	res->secs[W_COMMITN] = median(tn, opt.rounds);
 	res->ops[W_COMMITN] = opt.commits;
 
 	if (ops->close() < 0)
@@ -964,8 +1039,8 @@ static int run_child(int e, const char *base, result *res)
 /* Report                                                             */
 /* ------------------------------------------------------------------ */
 
-static const char *const w_names[W_COUNT] = {"bulk insert", "point reads", "scan", "commit x1",
-					      "commit xT"};
+static const char *const w_names[W_COUNT] = {"bulk insert", "point reads", "scan",
+					      "shutdown", "commit x1",   "commit xT"};
 
 static void fmt_rate(char *buf, size_t cb, double rate)
 {
@@ -984,7 +1059,10 @@ static void fmt_cell(char *buf, size_t cb, const result *r, int w)
 		snprintf(buf, cb, "-");
 		return;
 	}
-	fmt_rate(rate, sizeof(rate), (double)r->ops[w] / r->secs[w]);
+	if (w == W_CLOSE)
+		rate[0] = 0;
+	else
+		fmt_rate(rate, sizeof(rate), (double)r->ops[w] / r->secs[w]);
 	snprintf(buf, cb, "%8.3fs %9s", r->secs[w], rate);
 }
 
@@ -1051,7 +1129,7 @@ static void report(const result *res[ENG_COUNT])
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench [--rows N] [--reads N] [--commits N] [--threads N]\n"
-		   "             [--only jet|sqlite|lmdb] [--dir DIR] [--seed S]\n"
+		   "             [--rounds N] [--only jet|sqlite|lmdb] [--dir DIR] [--seed S]\n"
 		   "             [--random-keys] [--keep] [--quick]\n");
 }
 
@@ -1080,6 +1158,8 @@ int main(int argc, char **argv)
 			opt.commits = parse_long(v, a, 1), i++;
 		} else if (!strcmp(a, "--threads")) {
 			opt.threads = (int)parse_long(v, a, 1), i++;
+		} else if (!strcmp(a, "--rounds")) {
+			opt.rounds = (int)parse_long(v, a, 1), i++;
 		} else if (!strcmp(a, "--seed")) {
 			opt.seed = (uint64_t)parse_long(v, a, 0), i++;
 		} else if (!strcmp(a, "--dir")) {
@@ -1115,6 +1195,10 @@ int main(int argc, char **argv)
 	}
 	if (opt.reads < 0)
 		opt.reads = opt.rows;
+	if (opt.rounds > MAX_ROUNDS) {
+		fprintf(stderr, "bench: --rounds must be at most %d\n", MAX_ROUNDS);
+		return 2;
+	}
 	if (opt.threads > 64 || opt.threads > opt.rows) {
 		fprintf(stderr, "bench: --threads must be at most 64 and at most --rows\n");
 		return 2;

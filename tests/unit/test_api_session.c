@@ -848,8 +848,10 @@ START_TEST(test_end_race)
 	pthread_join(te, NULL);
 	ck_assert_int_eq(ca.n_other, 0);
 	ck_assert_int_eq(ea.n_other, 0);
-	ck_assert_int_gt(ca.n_ok, 0);
-	ck_assert_int_gt(ea.n_ok, 0);
+	/* How often each side won depends on the scheduler: only the codes
+	 * are checked. Alone, the bad grbit is refused as such. */
+	ck_assert_int_eq(ea.n_ok + ea.n_busy, ea.iters);
+	ck_err(JetEndSession(s, 0x2), JET_errInvalidParameter);
 	/* The session is still there, out of any transaction. */
 	ck_err(JetRollback(s, 0), JET_errNotInTransaction);
 

@@ -163,8 +163,8 @@ JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *pro
 void eng_set_fatal(jinst *inst, JET_ERR err)
 {
 	(void)err;
-	if (!inst->fatal)
-		inst->fatal = JET_errInstanceUnavailable;
+	JET_ERR none = 0;
+	atomic_compare_exchange_strong(&inst->fatal, &none, JET_errInstanceUnavailable);
 }
 
 JET_ERR eng_inst_fatal(const jinst *inst) { return inst->fatal; }

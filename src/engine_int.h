@@ -73,7 +73,7 @@ struct jinst {
 	char name[64];
 	eng_params p;
 	bool initialized;
-	JET_ERR fatal;           /* sticky: the log failed */
+	_Atomic JET_ERR fatal;   /* sticky: the log failed (read by every thread) */
 	jlog *log;
 	jlog_params lp;
 	char log_dir[1024];

@@ -116,6 +116,7 @@ static int g_ackfd;
 static jinst *g_inst;
 static jdb *g_jdb;
 
+__attribute__((format(printf, 1, 2), noreturn)) static void child_die(const char *fmt, ...);
 static void child_die(const char *fmt, ...)
 {
 	char buf[512];
@@ -151,17 +152,17 @@ static int transfer_try(jsess *s, uint32_t thread, uint32_t seq, int nlegs, cons
 	int64_t bal[MAX_LEGS];
 
 	if ((err = eng_txn_begin(s, false)) < 0)
-		child_die("eng_txn_begin: %d", err);
+		child_die("eng_txn_begin: %ld", err);
 	if ((err = eng_read_begin(s, g_jdb, &r)) < 0)
-		child_die("eng_read_begin: %d", err);
+		child_die("eng_read_begin: %ld", err);
 	if ((err = eng_read_root(&r, g_acc_objid, &root)) < 0)
-		child_die("eng_read_root: %d", err);
+		child_die("eng_read_root: %ld", err);
 	for (int i = 0; i < nlegs; i++) {
 		size_t cb = 0;
 		put_be32(key, acc[i]);
 		err = bt_get(eng_db_cache(g_jdb), root, key, 4, val, sizeof(val), &cb);
 		if (err < 0 || cb != ACC_VAL_SIZE)
-			child_die("bt_get account %u: %d (cb %zu)", acc[i], err, cb);
+			child_die("bt_get account %u: %ld (cb %zu)", acc[i], err, cb);
 		bal[i] = (int64_t)get_le64(val);
 	}
 	eng_read_end(&r);
@@ -175,7 +176,7 @@ static int transfer_try(jsess *s, uint32_t thread, uint32_t seq, int nlegs, cons
 		if (err == JET_errWriteConflict)
 			goto conflict;
 		if (err < 0)
-			child_die("eng_put account: %d", err);
+			child_die("eng_put account: %ld", err);
 	}
 	jkey_make(jkey, g_cycle, thread, seq);
 	jval[0] = (uint8_t)nlegs;
@@ -186,16 +187,16 @@ static int transfer_try(jsess *s, uint32_t thread, uint32_t seq, int nlegs, cons
 	err = eng_put(s, g_jdb, g_jrn_objid, jkey, JKEY_SIZE, jval, 1 + 12 * (size_t)nlegs,
 		      BT_PUT_NOOVERWRITE);
 	if (err < 0)
-		child_die("eng_put journal %u/%u: %d", thread, seq, err);
+		child_die("eng_put journal %u/%u: %ld", thread, seq, err);
 	err = eng_txn_commit(s, grbit);
 	if (err == JET_errWriteConflict)
 		goto conflict;
 	if (err < 0)
-		child_die("eng_txn_commit: %d", err);
+		child_die("eng_txn_commit: %ld", err);
 	return 1;
 conflict:
 	if ((err = eng_txn_rollback(s, true)) < 0)
-		child_die("eng_txn_rollback: %d", err);
+		child_die("eng_txn_rollback: %ld", err);
 	return 0;
 }
 
@@ -206,7 +207,7 @@ static void *child_thread(void *arg)
 	jsess *s;
 	JET_ERR err = eng_sess_begin(g_inst, &s);
 	if (err < 0)
-		child_die("eng_sess_begin: %d", err);
+		child_die("eng_sess_begin: %ld", err);
 	for (uint32_t seq = 0;; seq++) {
 		uint32_t acc[MAX_LEGS];
 		int64_t delta[MAX_LEGS], sum = 0;
@@ -241,7 +242,7 @@ static void *child_thread(void *arg)
 			ack_write(line, (size_t)n);
 		}
 		if (thread == 0 && rnd_next(&rs) % 64 == 0 && (err = eng_db_checkpoint(g_jdb)) < 0)
-			child_die("eng_db_checkpoint: %d", err);
+			child_die("eng_db_checkpoint: %ld", err);
 	}
 	return NULL;
 }
@@ -251,14 +252,14 @@ static void child_main(void)
 	JET_ERR err;
 	pthread_t th[NTHREADS];
 	if ((err = crash_arm_from_env()) < 0)
-		child_die("JET_CRASH_POINT: %d", err);
+		child_die("JET_CRASH_POINT: %ld", err);
 	if ((err = eng_inst_create("crash", &g_inst)) < 0)
-		child_die("eng_inst_create: %d", err);
+		child_die("eng_inst_create: %ld", err);
 	set_params(g_inst);
 	if ((err = eng_init(g_inst, 0)) < 0)
-		child_die("eng_init: %d", err);
+		child_die("eng_init: %ld", err);
 	if ((err = eng_db_attach(g_inst, g_db, false, &g_jdb)) < 0)
-		child_die("eng_db_attach: %d", err);
+		child_die("eng_db_attach: %ld", err);
 	for (uint32_t t = 0; t < NTHREADS; t++)
 		if (pthread_create(&th[t], NULL, child_thread, (void *)(uintptr_t)t) != 0)
 			child_die("pthread_create");
@@ -305,6 +306,7 @@ static void tl_mark(thread_log *tl, uint32_t seq, bool acked)
 		tl->present[seq] = 1;
 }
 
+__attribute__((format(printf, 1, 2), noreturn)) static void fail(const char *fmt, ...);
 static void fail(const char *fmt, ...)
 {
 	char buf[600];
@@ -363,30 +365,30 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 	int64_t total = 0;
 
 	if ((err = eng_inst_create("verify", &inst)) < 0)
-		fail("eng_inst_create: %d", err);
+		fail("eng_inst_create: %ld", err);
 	set_params(inst);
 	if ((err = eng_init(inst, 0)) < 0)
-		fail("recovery (eng_init) failed: %d", err);
+		fail("recovery (eng_init) failed: %ld", err);
 	if ((err = eng_db_attach(inst, g_db, false, &db)) < 0)
-		fail("eng_db_attach after recovery: %d", err);
+		fail("eng_db_attach after recovery: %ld", err);
 	if ((err = eng_sess_begin(inst, &s)) < 0)
-		fail("eng_sess_begin: %d", err);
+		fail("eng_sess_begin: %ld", err);
 	if ((err = eng_read_begin(s, db, &r)) < 0)
-		fail("eng_read_begin: %d", err);
+		fail("eng_read_begin: %ld", err);
 	if ((err = eng_read_root(&r, g_acc_objid, &aroot)) < 0 ||
 	    (err = eng_read_root(&r, g_jrn_objid, &jroot)) < 0)
-		fail("eng_read_root: %d", err);
+		fail("eng_read_root: %ld", err);
 
 	/* Accounts. */
 	if ((err = bt_cursor_open(eng_db_cache(db), aroot, &cur)) < 0)
-		fail("bt_cursor_open: %d", err);
+		fail("bt_cursor_open: %ld", err);
 	uint32_t n = 0;
 	for (err = bt_first(cur); err >= 0; err = bt_next(cur), n++) {
 		const void *k, *v;
 		size_t cbk, cbv;
 		if ((err = bt_cursor_key(cur, &k, &cbk)) < 0 ||
 		    (err = bt_cursor_value(cur, &v, &cbv)) < 0)
-			fail("account cursor: %d", err);
+			fail("account cursor: %ld", err);
 		if (cbk != 4 || cbv != ACC_VAL_SIZE || get_be32(k) != n || n >= NACC)
 			fail("account entry %u malformed (key %zu bytes, value %zu)", n, cbk, cbv);
 		bal[n] = (int64_t)get_le64(v);
@@ -394,7 +396,7 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 		total += bal[n];
 	}
 	if (err != JET_errNoCurrentRecord)
-		fail("account scan: %d", err);
+		fail("account scan: %ld", err);
 	if (n != NACC)
 		fail("%u accounts, expected %u", n, NACC);
 	if (total != (int64_t)NACC * INITIAL_BALANCE)
@@ -419,7 +421,7 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 		int64_t legsum;
 		if ((err = bt_cursor_key(cur, &k, &cbk)) < 0 ||
 		    (err = bt_cursor_value(cur, &v, &cbv)) < 0)
-			fail("journal cursor: %d", err);
+			fail("journal cursor: %ld", err);
 		if (cbk != JKEY_SIZE)
 			fail("journal key of %zu bytes", cbk);
 		uint32_t c = get_be32(k), t = get_be32((const uint8_t *)k + 4),
@@ -437,7 +439,7 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 		}
 	}
 	if (err != JET_errNoCurrentRecord && err != JET_errRecordNotFound)
-		fail("journal scan: %d", err);
+		fail("journal scan: %ld", err);
 	if (full) {
 		if (old_entries != g_base_entries)
 			fail("%llu journal entries of earlier cycles, %llu were verified before",
@@ -460,7 +462,7 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 		jkey_make(k, c1 - 1, get_le32(stamp[a] + 4), get_le32(stamp[a] + 8));
 		err = bt_get(eng_db_cache(db), jroot, k, sizeof(k), v, sizeof(v), &cb);
 		if (err < 0)
-			fail("account %d stamped by %u/%u/%u, which is not in the journal (%d)", a,
+			fail("account %d stamped by %u/%u/%u, which is not in the journal (%ld)", a,
 			     c1 - 1, get_le32(stamp[a] + 4), get_le32(stamp[a] + 8), err);
 		bool found = false;
 		for (int i = 0; i < v[0] && 1 + 12 * (size_t)i < cb; i++)
@@ -489,15 +491,15 @@ static void verify(uint32_t cycle, bool full, bool term_dirty)
 	if (err < 0 && g_tolerate_leaks && cr.n > 0 && cr.leaks == cr.n)
 		g_leak_cycles++;
 	else if (err < 0)
-		fail("eng_db_check: %d (%u problems reported, %u of them leaked pages)", err, cr.n,
+		fail("eng_db_check: %ld (%u problems reported, %u of them leaked pages)", err, cr.n,
 		     cr.leaks);
 
 	bt_cursor_close(cur);
 	eng_read_end(&r);
 	if ((err = eng_sess_end(s)) < 0)
-		fail("eng_sess_end: %d", err);
+		fail("eng_sess_end: %ld", err);
 	if ((err = eng_term(inst, term_dirty ? JET_bitTermDirty : 0)) < 0)
-		fail("eng_term: %d", err);
+		fail("eng_term: %ld", err);
 	eng_inst_destroy(inst);
 
 	/* Fold this cycle in: what is present now must stay forever. */
@@ -512,28 +514,28 @@ static void setup_database(void)
 	jdb *db;
 	jsess *s;
 	if ((err = eng_inst_create("setup", &inst)) < 0)
-		fail("eng_inst_create: %d", err);
+		fail("eng_inst_create: %ld", err);
 	set_params(inst);
 	if ((err = eng_init(inst, 0)) < 0)
-		fail("eng_init: %d", err);
+		fail("eng_init: %ld", err);
 	if ((err = eng_db_create(inst, g_db, true, &db)) < 0)
-		fail("eng_db_create: %d", err);
+		fail("eng_db_create: %ld", err);
 	if ((err = eng_sess_begin(inst, &s)) < 0 || (err = eng_txn_begin(s, false)) < 0 ||
 	    (err = eng_tree_create(s, db, &g_acc_objid)) < 0 ||
 	    (err = eng_tree_create(s, db, &g_jrn_objid)) < 0)
-		fail("creating the trees: %d", err);
+		fail("creating the trees: %ld", err);
 	for (uint32_t a = 0; a < NACC; a++) {
 		uint8_t key[4], val[ACC_VAL_SIZE];
 		memset(val, 0, sizeof(val));
 		put_be32(key, a);
 		put_le64(val, INITIAL_BALANCE);
 		if ((err = eng_put(s, db, g_acc_objid, key, 4, val, sizeof(val), 0)) < 0)
-			fail("eng_put: %d", err);
+			fail("eng_put: %ld", err);
 	}
 	if ((err = eng_txn_commit(s, 0)) < 0 || (err = eng_sess_end(s)) < 0)
-		fail("committing the accounts: %d", err);
+		fail("committing the accounts: %ld", err);
 	if ((err = eng_term(inst, 0)) < 0)
-		fail("eng_term: %d", err);
+		fail("eng_term: %ld", err);
 	eng_inst_destroy(inst);
 	for (int a = 0; a < NACC; a++)
 		g_base[a] = INITIAL_BALANCE;

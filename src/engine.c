@@ -566,7 +566,8 @@ JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean)
 	pthread_mutex_lock(&inst->commit_lock);
 	v = eng_db_pin_current(db);
 	lsn = inst->log ? jlog_end(inst->log) : 0;
-	err = space_save(db->space, db->cache, v->ver + 1, &head);
+	uint32_t covered = 0;
+	err = space_save(db->space, db->cache, v->ver + 1, &head, &covered);
 	if (err >= 0 && head)
 		err = mark_freelist_pages(db, head);
 	hdr = db->hdr;
@@ -575,7 +576,7 @@ JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean)
 	hdr.ckpt_lsn = lsn;
 	hdr.dir_root = v->dir_root;
 	hdr.freelist_head = head;
-	hdr.page_count = dbfile_page_count(db->file);
+	hdr.page_count = covered;
 	hdr.next_objid = atomic_load(&db->next_objid);
 	hdr.next_stamp = atomic_load(&inst->next_stamp);
 	hdr.ckpt_time = eng_now_ns() / 1000000000u;

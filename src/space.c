@@ -356,7 +356,8 @@ static void extent_add(void *ctx, uint32_t first, uint32_t count)
 	eb->n++;
 }
 
-JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phead)
+JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phead,
+		   uint32_t *ppage_count)
 {
 	JET_ERR err = JET_errSuccess;
 	uint32_t *pages = NULL, npages = 0, cpages = 0;
@@ -364,7 +365,7 @@ JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phe
 	uint32_t next_extent = 0;
 	bool locked = false;
 
-	if (!sp || !c || !phead || jcache_page_size(c) != sp->page_size)
+	if (!sp || !c || !phead || !ppage_count || jcache_page_size(c) != sp->page_size)
 		return JET_errInvalidParameter;
 	*phead = 0;
 	const uint32_t cap = list_capacity(sp->page_size);
@@ -401,6 +402,7 @@ JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phe
 			Error(JET_errOutOfMemory);
 		runs_not_live(sp, extent_add, &eb);
 	}
+	*ppage_count = sp->page_count;
 	pthread_mutex_unlock(&sp->mu);
 	locked = false;
 

@@ -47,8 +47,12 @@ uint32_t space_set_horizon(jspace *sp, uint64_t horizon,
 
 /* Writes the free list as of now (everything not LIVE) into newly allocated
  * pages, which are then retired at retire_version; returns the head pgno
- * (0 when nothing is free). Caller holds the engine's commit lock. */
-JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phead);
+ * (0 when nothing is free) and the page count the list covers — the header
+ * must record exactly that count, not the file's length, which a writer may
+ * grow at any moment (pages past the count would then read as in use and
+ * leak). Caller holds the engine's commit lock. */
+JET_ERR space_save(jspace *sp, jcache *c, uint64_t retire_version, uint32_t *phead,
+		   uint32_t *ppage_count);
 /* Reads the list written by space_save; see above. */
 JET_ERR space_load(jspace *sp, jcache *c, uint32_t head, uint64_t retire_version);
 

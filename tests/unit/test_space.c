@@ -308,7 +308,7 @@ START_TEST(test_save_load_round_trip)
 	jcache *c, *c2;
 	model m;
 	uint64_t horizon = 0;
-	uint32_t head;
+	uint32_t head, covered;
 	ck_assert_int_eq(space_create(file, 2, &sp), JET_errSuccess);
 	model_init(&m, 2);
 	uint64_t version = run_model(sp, &m, 2500, &horizon);
@@ -316,7 +316,10 @@ START_TEST(test_save_load_round_trip)
 	ck_assert_int_eq(jcache_create(file, 64, &c), JET_errSuccess);
 
 	model before = m;
-	ck_assert_int_eq(space_save(sp, c, version, &head), JET_errSuccess);
+	ck_assert_int_eq(space_save(sp, c, version, &head, &covered), JET_errSuccess);
+	space_stats pc_st;
+	space_stats_get(sp, &pc_st);
+	ck_assert_uint_eq(covered, pc_st.page_count);
 	ck_assert_uint_ne(head, 0);
 	/* The list's pages were free pages (or new ones), now RETIRED. */
 	space_stats st;
@@ -389,7 +392,7 @@ START_TEST(test_save_multi_page_list)
 	make_db(4096);
 	jspace *sp, *sp2;
 	jcache *c;
-	uint32_t pg, head, n = 3000;
+	uint32_t pg, head, covered, n = 3000;
 	ck_assert_int_eq(space_create(file, 2, &sp), JET_errSuccess);
 	for (uint32_t i = 0; i < n; i++) {
 		ck_assert_int_eq(space_alloc(sp, &pg), JET_errSuccess);
@@ -402,7 +405,7 @@ START_TEST(test_save_multi_page_list)
 	space_stats st;
 	space_stats_get(sp, &st);
 	ck_assert_int_eq(jcache_create(file, 8, &c), JET_errSuccess);
-	ck_assert_int_eq(space_save(sp, c, 7, &head), JET_errSuccess);
+	ck_assert_int_eq(space_save(sp, c, 7, &head, &covered), JET_errSuccess);
 	space_stats_get(sp, &st);
 	ck_assert_uint_ge(st.retired, 3); /* ~1500 extents, 508 per page */
 	ck_assert_int_eq(jcache_flush(c, NULL, NULL), JET_errSuccess);

@@ -68,6 +68,7 @@
  * tree a cursor reads is immutable.
  */
 #include "btree.h"
+#include "os.h"
 
 #include <stdio.h>
 
@@ -914,7 +915,11 @@ JET_ERR bt_put(bt_writer *w, uint32_t *proot, const void *key, size_t cbKey, con
 		put_le32(cell + BT_LEAF_HDR + cbKey + 4, op.new_chain[0]);
 		csize = (uint32_t)(BT_LEAF_HDR + cbKey + BT_OVF_REF);
 	}
-	Call(op_reserve(&op, op_cow_count(&op) + op_split_estimate(&op, cell, csize, found)));
+	uint32_t nsplit = op_split_estimate(&op, cell, csize, found);
+	/* Still in the plan phase: a crash test may stop the process here. */
+	if (nsplit && JET_CRASH_POINT("btree.split"))
+		Error(JET_errDiskIO);
+	Call(op_reserve(&op, op_cow_count(&op) + nsplit));
 
 	op_cow_path(&op);
 	op_insert(&op, objid, cell, csize, found);

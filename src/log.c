@@ -367,6 +367,8 @@ static JET_ERR log_lead_locked(jlog *l)
 	err = os_write(l->file, woff, wbuf, wlen);
 	if (err >= 0)
 		err = os_sync(l->file);
+	if (err >= 0 && eog && JET_CRASH_POINT("log.switch"))
+		err = JET_errDiskIO;
 	if (err >= 0 && eog)
 		err = log_gen_create(l, gen + 1, &fNew);
 

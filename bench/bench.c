@@ -96,15 +96,15 @@ typedef struct options {
 } options;
 
 static options opt = {
-	.rows = 1000000,
-	.reads = -1, /* = rows */
-	.commits = 2000,
-	.threads = 8,
-	.rounds = 3,
-	.seed = 42,
+    .rows = 1000000,
+    .reads = -1, /* = rows */
+    .commits = 2000,
+    .threads = 8,
+    .rounds = 3,
+    .seed = 42,
 };
 
-#define TEXT_LEN 29         /* column c */
+#define TEXT_LEN 29                /* column c */
 #define VAL_LEN (4 + 8 + TEXT_LEN) /* LMDB value: a, b, c packed */
 
 /* splitmix64: the PRNG, and (its finalizer) a bijection for random keys. */
@@ -279,10 +279,10 @@ static bool jet_failed(JET_ERR err, const char *what, int line)
 	fail("libjet: %s (line %d): %s (%ld)", what, line, JetErrorName(err), err);
 	return true;
 }
-#define JCall(x)                                        \
-	do {                                            \
-		if (jet_failed((x), #x, __LINE__))      \
-			return -1;                      \
+#define JCall(x)                                                                                   \
+	do {                                                                                       \
+		if (jet_failed((x), #x, __LINE__))                                                 \
+			return -1;                                                                 \
 	} while (0)
 
 static int jet_open_table(void)
@@ -345,8 +345,8 @@ static int jet_open(const char *dir, bool create)
 	cd.grbit = 0;
 	JCall(JetAddColumn(j_sesid, j_tableid, "c", &cd, NULL, 0, &j_colc));
 	static const char key[] = "+k\0";
-	JCall(JetCreateIndex(j_sesid, j_tableid, "primary", JET_bitIndexPrimary | JET_bitIndexUnique,
-			     key, sizeof(key), 100));
+	JCall(JetCreateIndex(j_sesid, j_tableid, "primary",
+			     JET_bitIndexPrimary | JET_bitIndexUnique, key, sizeof(key), 100));
 	JCall(JetCommitTransaction(j_sesid, 0));
 	return 0;
 }
@@ -485,7 +485,8 @@ static int jet_close(void)
 }
 
 static const engine_ops jet_ops = {
-	jet_open, jet_bulk, jet_reads, jet_scan, jet_sess_open, jet_sess_commits, jet_sess_close, jet_close,
+    jet_open,      jet_bulk,         jet_reads,      jet_scan,
+    jet_sess_open, jet_sess_commits, jet_sess_close, jet_close,
 };
 
 /* ------------------------------------------------------------------ */
@@ -502,16 +503,17 @@ static bool sq_failed(sqlite3 *db, int rc, const char *what, int line)
 	fail("sqlite: %s (line %d): %s (%d)", what, line, db ? sqlite3_errmsg(db) : "?", rc);
 	return true;
 }
-#define SCall(db, x)                                         \
-	do {                                                 \
-		if (sq_failed((db), (x), #x, __LINE__))      \
-			return -1;                           \
+#define SCall(db, x)                                                                               \
+	do {                                                                                       \
+		if (sq_failed((db), (x), #x, __LINE__))                                            \
+			return -1;                                                                 \
 	} while (0)
 
 static int sq_connect(sqlite3 **db)
 {
-	SCall(NULL, sqlite3_open_v2(s_path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-						       SQLITE_OPEN_NOMUTEX, NULL));
+	SCall(NULL, sqlite3_open_v2(
+			s_path, db,
+			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL));
 	SCall(*db, sqlite3_exec(*db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL));
 	SCall(*db, sqlite3_exec(*db, "PRAGMA synchronous=FULL", NULL, NULL, NULL));
 	/* The same cache as libjet's: 256 MiB. */
@@ -572,7 +574,8 @@ static int sq_reads(long nreads, uint64_t seed)
 			return -1;
 		}
 		val_c(k, want);
-		if (sqlite3_column_int(st, 0) != val_a(k) || sqlite3_column_int64(st, 1) != val_b(k) ||
+		if (sqlite3_column_int(st, 0) != val_a(k) ||
+		    sqlite3_column_int64(st, 1) != val_b(k) ||
 		    sqlite3_column_bytes(st, 2) != TEXT_LEN ||
 		    memcmp(sqlite3_column_text(st, 2), want, TEXT_LEN)) {
 			fail("sqlite: key %" PRId64 ": wrong values", k);
@@ -617,7 +620,8 @@ static int sq_sess_open(void **out)
 	if (sq_connect(&ss->db) < 0)
 		return -1;
 	SCall(ss->db, sqlite3_prepare_v2(ss->db, "BEGIN IMMEDIATE", -1, &ss->begin, NULL));
-	SCall(ss->db, sqlite3_prepare_v2(ss->db, "UPDATE t SET a = ?1 WHERE k = ?2", -1, &ss->upd, NULL));
+	SCall(ss->db,
+	      sqlite3_prepare_v2(ss->db, "UPDATE t SET a = ?1 WHERE k = ?2", -1, &ss->upd, NULL));
 	SCall(ss->db, sqlite3_prepare_v2(ss->db, "COMMIT", -1, &ss->commit, NULL));
 	return 0;
 }
@@ -664,7 +668,7 @@ static int sq_close(void)
 }
 
 static const engine_ops sqlite_ops = {
-	sq_open, sq_bulk, sq_reads, sq_scan, sq_sess_open, sq_sess_commits, sq_sess_close, sq_close,
+    sq_open, sq_bulk, sq_reads, sq_scan, sq_sess_open, sq_sess_commits, sq_sess_close, sq_close,
 };
 
 /* ------------------------------------------------------------------ */
@@ -681,10 +685,10 @@ static bool mdb_failed(int rc, const char *what, int line)
 	fail("lmdb: %s (line %d): %s (%d)", what, line, mdb_strerror(rc), rc);
 	return true;
 }
-#define MCall(x)                                        \
-	do {                                            \
-		if (mdb_failed((x), #x, __LINE__))      \
-			return -1;                      \
+#define MCall(x)                                                                                   \
+	do {                                                                                       \
+		if (mdb_failed((x), #x, __LINE__))                                                 \
+			return -1;                                                                 \
 	} while (0)
 
 /* MDB_INTEGERKEY keys are native size_t; all keys here are >= 0. */
@@ -827,7 +831,7 @@ static int lm_close(void)
 }
 
 static const engine_ops lmdb_ops = {
-	lm_open, lm_bulk, lm_reads, lm_scan, lm_sess_open, lm_sess_commits, lm_sess_close, lm_close,
+    lm_open, lm_bulk, lm_reads, lm_scan, lm_sess_open, lm_sess_commits, lm_sess_close, lm_close,
 };
 
 static const engine_ops *const engines[ENG_COUNT] = {&jet_ops, &sqlite_ops, &lmdb_ops};
@@ -938,8 +942,8 @@ static int run_engine(int e, const char *dir, result *res)
 	for (long i = 0; i < opt.rows; i++)
 		want += val_b(key_of(i));
 	if (n != opt.rows || sum != want) {
-		fail("%s: scan saw %ld rows, sum %" PRId64 "; expected %ld, %" PRId64, eng_names[e], n,
-		     sum, opt.rows, want);
+		fail("%s: scan saw %ld rows, sum %" PRId64 "; expected %ld, %" PRId64, eng_names[e],
+		     n, sum, opt.rows, want);
 		return -1;
 	}
 
@@ -1040,7 +1044,7 @@ static int run_child(int e, const char *base, result *res)
 /* ------------------------------------------------------------------ */
 
 static const char *const w_names[W_COUNT] = {"bulk insert", "point reads", "scan",
-					      "shutdown", "commit x1",   "commit xT"};
+					     "shutdown",    "commit x1",   "commit xT"};
 
 static void fmt_rate(char *buf, size_t cb, double rate)
 {
@@ -1114,7 +1118,8 @@ static void report(const result *res[ENG_COUNT])
 	printf("\n%-18s", "disk after close");
 	for (int e = 0; e < ENG_COUNT; e++) {
 		if (res[e] && res[e]->ok)
-			snprintf(c[e], sizeof(c[e]), "%.1f MiB", (double)res[e]->disk_bytes / 1048576);
+			snprintf(c[e], sizeof(c[e]), "%.1f MiB",
+				 (double)res[e]->disk_bytes / 1048576);
 		else
 			snprintf(c[e], sizeof(c[e]), "-");
 		printf(" %-19s", c[e]);

@@ -163,7 +163,7 @@ JET_ERR name_file_to_table(const char *file, char *table)
 	if (!file || !table)
 		return JET_errInvalidParameter;
 	len = strlen(file);
-	if (strcmp(file, ".") == 0 || strcmp(file, "..") == 0 || strchr(file, '/'))
+	if (len == 0 || strcmp(file, ".") == 0 || strcmp(file, "..") == 0 || strchr(file, '/'))
 		return JET_errInvalidName;
 	if (file[0] == '.')
 		return NAME_errNotTableFile; /* hidden (".csv" too): scratch */

@@ -723,8 +723,8 @@ static int format_datetime_iso(char *b, size_t cb, double d)
 		if (y < 100 || y > 9999)
 			return 0;
 		sec = units / pow10[k];
-		n = snprintf(b, cb, "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, mo, dd, (int)(sec / 3600),
-			     (int)(sec / 60 % 60), (int)(sec % 60));
+		n = snprintf(b, cb, "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, mo, dd,
+			     (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
 		if (k > 0)
 			n += snprintf(b + n, cb - (size_t)n, ".%0*" PRId64, k, units % pow10[k]);
 		if (parse_datetime(b, (size_t)n, &back, &why) == JET_errSuccess &&
@@ -741,9 +741,9 @@ static int format_datetime_iso(char *b, size_t cb, double d)
 /* Windows-1252 0x80..0x9F; the five bytes Windows leaves undefined map to
  * the C1 control with the same number, so all 256 bytes round-trip. */
 static const uint16_t cp1252_hi[32] = {
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-	0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
 
 static size_t utf8_put(uint8_t *o, uint32_t c)
@@ -925,7 +925,8 @@ static JET_ERR parse_text_1200(const char *t, size_t n, csv_buf *out, const char
 		}
 		i += len;
 		if (c >= 0xDC00 && c <= 0xDFFF && prev_hi) {
-			*why = "surrogate pair written as two 3-byte sequences (use the 4-byte form)";
+			*why =
+			    "surrogate pair written as two 3-byte sequences (use the 4-byte form)";
 			goto Fail;
 		}
 		prev_hi = c >= 0xD800 && c <= 0xDBFF;
@@ -1289,7 +1290,9 @@ JET_ERR csv_parse_value(JET_COLTYP coltyp, unsigned cp, const char *text, size_t
 HandleError:
 	out->len = start;
 	if (preason)
-		*preason = why ? why : err == JET_errOutOfMemory ? "out of memory" : "invalid value";
+		*preason = why                         ? why
+			   : err == JET_errOutOfMemory ? "out of memory"
+						       : "invalid value";
 	return err;
 }
 
@@ -1487,7 +1490,8 @@ static JET_ERR field_emit(csv_buf *out, const csv_field *f, uint64_t *plen)
 				uint64_t extra = s.st.nquote + s.st.nbslash;
 				if (out) {
 					CallR(csv_buf_reserve(out, (size_t)extra + 2));
-					quote_in_place(out, estart, (size_t)s.st.len, (size_t)extra, true);
+					quote_in_place(out, estart, (size_t)s.st.len, (size_t)extra,
+						       true);
 				}
 				fst.len += s.st.len + extra + 2;
 				fst.nquote += s.st.nquote + 2;
@@ -1864,8 +1868,9 @@ JET_ERR csv_parser_finish(csv_parser *p)
 	case ST_ROW_START:
 		return JET_errSuccess;
 	case ST_QUOTED:
-		return parser_fail(p, JET_errInvalidParameter,
-				   "unbalanced quote: a quoted field is not closed at the end of input");
+		return parser_fail(
+		    p, JET_errInvalidParameter,
+		    "unbalanced quote: a quoted field is not closed at the end of input");
 	case ST_CR:
 		return parser_fail(p, JET_errInvalidParameter,
 				   "a CR outside quotes not followed by LF");

@@ -142,7 +142,8 @@ static JET_ERR to_table(const char *file, size_t len, char *table)
 	size_t n;
 	JET_ERR err;
 
-	if (len == 0 || (len == 1 && file[0] == '.') || (len == 2 && file[0] == '.' && file[1] == '.'))
+	if (len == 0 || (len == 1 && file[0] == '.') ||
+	    (len == 2 && file[0] == '.' && file[1] == '.'))
 		return JET_errInvalidName;
 	if (file[0] == '.')
 		return NAME_errNotTableFile; /* hidden: never a table (scratch) */

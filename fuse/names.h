@@ -39,8 +39,8 @@
 /* Distinct results of name_file_to_table / name_schema_to_table. They are
  * existing JET codes so errors.c can name them; callers compare against
  * these names, never the numbers. */
-#define NAME_errNotTableFile JET_errInvalidPath   /* -1023: a scratch file */
-#define NAME_errTooLong JET_errInvalidBufferSize  /* -1047: ENAMETOOLONG */
+#define NAME_errNotTableFile JET_errInvalidPath  /* -1023: a scratch file */
+#define NAME_errTooLong JET_errInvalidBufferSize /* -1047: ENAMETOOLONG */
 
 #define NAME_TABLE_SUFFIX ".csv"
 

@@ -83,14 +83,15 @@ static void roundtrip(JET_COLTYP t, unsigned cp, const void *pv, size_t cb)
 	ck_assert_int_eq(csv_render_value(t, cp, pv, cb, &text), JET_errSuccess);
 	err = csv_parse_value(t, cp, text.p, text.len, &back, &why);
 	hexdump(hx, sizeof(hx), pv, cb);
-	ck_assert_msg(err == JET_errSuccess, "coltyp %lu cp %u value %s: text '%.*s' does not parse: %s",
-		      (unsigned long)t, cp, hx, (int)JET_MIN(text.len, 200), text.p ? text.p : "",
-		      why ? why : "?");
+	ck_assert_msg(err == JET_errSuccess,
+		      "coltyp %lu cp %u value %s: text '%.*s' does not parse: %s", (unsigned long)t,
+		      cp, hx, (int)JET_MIN(text.len, 200), text.p ? text.p : "", why ? why : "?");
 	ck_assert_msg(back.len == cb && (cb == 0 || memcmp(back.p, pv, cb) == 0),
-		      "coltyp %lu cp %u value %s: text '%.*s' parses to other bytes", (unsigned long)t,
-		      cp, hx, (int)JET_MIN(text.len, 200), text.p ? text.p : "");
+		      "coltyp %lu cp %u value %s: text '%.*s' parses to other bytes",
+		      (unsigned long)t, cp, hx, (int)JET_MIN(text.len, 200), text.p ? text.p : "");
 	ck_assert_int_eq(csv_render_value(t, cp, back.p, back.len, &again), JET_errSuccess);
-	ck_assert(again.len == text.len && (text.len == 0 || memcmp(again.p, text.p, text.len) == 0));
+	ck_assert(again.len == text.len &&
+		  (text.len == 0 || memcmp(again.p, text.p, text.len) == 0));
 	csv_buf_free(&text);
 	csv_buf_free(&back);
 	csv_buf_free(&again);
@@ -117,8 +118,7 @@ static void expect_parse(JET_COLTYP t, unsigned cp, const char *text, const void
 	ck_assert_msg(err == JET_errSuccess, "coltyp %lu: '%s' fails: %s", (unsigned long)t, text,
 		      why ? why : "?");
 	ck_assert_msg(b.len == cb && (cb == 0 || memcmp(b.p, want, cb) == 0),
-		      "coltyp %lu: '%s' parses wrong",
-		      (unsigned long)t, text);
+		      "coltyp %lu: '%s' parses wrong", (unsigned long)t, text);
 	csv_buf_free(&b);
 }
 
@@ -142,11 +142,12 @@ static void expect_bad(JET_COLTYP t, unsigned cp, const char *text, JET_ERR want
 /* ------------------------------------------------------------------ */
 
 static const JET_COLTYP all_types[] = {
-	JET_coltypBit,        JET_coltypUnsignedByte, JET_coltypShort,         JET_coltypLong,
-	JET_coltypCurrency,   JET_coltypIEEESingle,   JET_coltypIEEEDouble,    JET_coltypDateTime,
-	JET_coltypBinary,     JET_coltypText,         JET_coltypLongBinary,    JET_coltypLongText,
-	JET_coltypUnsignedLong, JET_coltypLongLong,   JET_coltypGUID,          JET_coltypUnsignedShort,
-	JET_coltypUnsignedLongLong,
+    JET_coltypBit,           JET_coltypUnsignedByte,     JET_coltypShort,
+    JET_coltypLong,          JET_coltypCurrency,         JET_coltypIEEESingle,
+    JET_coltypIEEEDouble,    JET_coltypDateTime,         JET_coltypBinary,
+    JET_coltypText,          JET_coltypLongBinary,       JET_coltypLongText,
+    JET_coltypUnsignedLong,  JET_coltypLongLong,         JET_coltypGUID,
+    JET_coltypUnsignedShort, JET_coltypUnsignedLongLong,
 };
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
@@ -179,9 +180,18 @@ static size_t fixed_size(JET_COLTYP t)
 
 static double rnd_double(void)
 {
-	static const double special[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1e300, -1e-300, 4.9e-324,
-					 2.2250738585072009e-308, 1.7976931348623157e308,
-					 123456789.123456789, 1.0 / 3.0};
+	static const double special[] = {0.0,
+					 -0.0,
+					 1.0,
+					 -1.0,
+					 0.1,
+					 1e300,
+					 -1e-300,
+					 4.9e-324,
+					 2.2250738585072009e-308,
+					 1.7976931348623157e308,
+					 123456789.123456789,
+					 1.0 / 3.0};
 	uint64_t u;
 	switch (rnd_below(6)) {
 	case 0:
@@ -243,9 +253,14 @@ static float rnd_single(void)
 
 static double rnd_date(void)
 {
-	static const double edges[] = {-657434.0, -657434.99999999988, 2958465.0, 2958465.9999999998,
-				       -657435.0, 2958466.0, 0.0, -0.0, -0.5, 0.5, -1.25, 1e-300,
-				       36526.0, 45123.520833333336, -1.0, 1.0};
+	static const double edges[] = {-657434.0, -657434.99999999988,
+				       2958465.0, 2958465.9999999998,
+				       -657435.0, 2958466.0,
+				       0.0,       -0.0,
+				       -0.5,      0.5,
+				       -1.25,     1e-300,
+				       36526.0,   45123.520833333336,
+				       -1.0,      1.0};
 	double d;
 	uint64_t u;
 	switch (rnd_below(6)) {
@@ -268,9 +283,10 @@ static double rnd_date(void)
 /* Bytes for text: separators, quotes, line ends, UTF-8, invalid UTF-8, NUL. */
 static size_t rnd_text_bytes(uint8_t *o, size_t max)
 {
-	static const char *const pieces[] = {",", "\"", "\r", "\n", "\r\n", " ", "{", "}", "\\",
-					     "a", "Z", "0", "é", "日本", "😀", "\x80", "\xff",
-					     "\xc3", "\xed\xa0\x80", "NULL", "null", "\t", "x,y"};
+	static const char *const pieces[] = {
+	    ",",    "\"", "\r", "\n",   "\r\n", " ",    "{",    "}",    "\\",           "a",
+	    "Z",    "0",  "é",  "日本", "😀",    "\x80", "\xff", "\xc3", "\xed\xa0\x80", "NULL",
+	    "null", "\t", "x,y"};
 	size_t n = 0, k = rnd_below(12), i;
 	if (rnd_below(8) == 0)
 		return 0;
@@ -333,7 +349,7 @@ static size_t rnd_value(JET_COLTYP t, unsigned cp, uint8_t *o, size_t max)
 					c = (uint16_t)(0xD800 + rnd_below(0x800)); /* surrogates */
 					break;
 				case 1:
-					c = (uint16_t)",\"\r\n {}\\"[rnd_below(8)];
+					c = (uint16_t) ",\"\r\n {}\\"[rnd_below(8)];
 					break;
 				case 2:
 					c = (uint16_t)rnd();
@@ -355,7 +371,8 @@ static size_t rnd_value(JET_COLTYP t, unsigned cp, uint8_t *o, size_t max)
 		if (cp == 0 || cp == 1252) {
 			n = rnd_below(30);
 			for (i = 0; i < n && i < max; i++)
-				o[i] = rnd_below(2) ? (uint8_t)rnd() : (uint8_t)",\"\r\n a{}\\"[rnd_below(9)];
+				o[i] = rnd_below(2) ? (uint8_t)rnd()
+						    : (uint8_t) ",\"\r\n a{}\\"[rnd_below(9)];
 			return i;
 		}
 		return rnd_text_bytes(o, max);
@@ -364,8 +381,8 @@ static size_t rnd_value(JET_COLTYP t, unsigned cp, uint8_t *o, size_t max)
 		if (rnd_below(5) == 0) {
 			/* extremes: all-zero, all-one, sign bit only, max positive */
 			unsigned top = fs >= 8 ? 63 : (unsigned)fs * 8 - 1;
-			uint64_t ex[] = {0, ~0ull, 1ull << 63, ~0ull >> 1, 1ull << top,
-					 (1ull << top) - 1};
+			uint64_t ex[] = {0,          ~0ull,       1ull << 63,
+					 ~0ull >> 1, 1ull << top, (1ull << top) - 1};
 			u = ex[rnd_below(6)];
 		}
 		for (i = 0; i < fs; i++) {
@@ -391,8 +408,8 @@ START_TEST(test_roundtrip_random)
 		JET_COLTYP t = all_types[k];
 		for (i = 0; i < 3000; i++) {
 			unsigned cp = (t == JET_coltypText || t == JET_coltypLongText)
-					      ? text_cps[rnd_below(5)]
-					      : 0;
+					  ? text_cps[rnd_below(5)]
+					  : 0;
 			size_t cb = rnd_value(t, cp, v, sizeof(v));
 			roundtrip(t, cp, v, cb);
 		}
@@ -435,7 +452,8 @@ START_TEST(test_integers)
 	expect_bad(JET_coltypLongLong, 0, "9223372036854775808", JET_errInvalidParameter);
 	expect_bad(JET_coltypLongLong, 0, "-9223372036854775809", JET_errInvalidParameter);
 	expect_bad(JET_coltypUnsignedLongLong, 0, "18446744073709551616", JET_errInvalidParameter);
-	expect_bad(JET_coltypUnsignedLongLong, 0, "99999999999999999999999", JET_errInvalidParameter);
+	expect_bad(JET_coltypUnsignedLongLong, 0, "99999999999999999999999",
+		   JET_errInvalidParameter);
 	expect_bad(JET_coltypLong, 0, "12a", JET_errInvalidParameter);
 	expect_bad(JET_coltypLong, 0, " 12", JET_errInvalidParameter);
 	expect_bad(JET_coltypLong, 0, "1.0", JET_errInvalidParameter);
@@ -603,7 +621,8 @@ START_TEST(test_dates)
 	expect_bad(JET_coltypDateTime, 0, "2000-01-01T24:00:00", JET_errInvalidParameter);
 	expect_bad(JET_coltypDateTime, 0, "2000-01-01T12:00:60", JET_errInvalidParameter);
 	expect_bad(JET_coltypDateTime, 0, "0099-12-31", JET_errInvalidParameter);
-	expect_bad(JET_coltypDateTime, 0, "2000-01-01T12:00:00.1234567891", JET_errInvalidParameter);
+	expect_bad(JET_coltypDateTime, 0, "2000-01-01T12:00:00.1234567891",
+		   JET_errInvalidParameter);
 	expect_bad(JET_coltypDateTime, 0, "2000-01-01T12:00:00Z", JET_errInvalidParameter);
 	expect_bad(JET_coltypDateTime, 0, "2000-1-1", JET_errInvalidParameter);
 	expect_bad(JET_coltypDateTime, 0, "@", JET_errInvalidParameter);
@@ -622,7 +641,8 @@ START_TEST(test_dates)
 			len += snprintf(t + len, sizeof(t) - (size_t)len, ".%0*u", (int)k,
 					rnd_below(1000000000) % (unsigned)pow(10, k));
 		csv_buf_init(&v);
-		ck_assert_int_eq(csv_parse_value(JET_coltypDateTime, 0, t, (size_t)len, &v, NULL), 0);
+		ck_assert_int_eq(csv_parse_value(JET_coltypDateTime, 0, t, (size_t)len, &v, NULL),
+				 0);
 		memcpy(b, v.p, 8);
 		csv_buf_free(&v);
 		roundtrip(JET_coltypDateTime, 0, b, 8);
@@ -649,7 +669,8 @@ START_TEST(test_guid_binary)
 
 	expect_render(JET_coltypGUID, 0, g, 16, "00112233-4455-6677-8899-aabbccddeeff");
 	expect_parse(JET_coltypGUID, 0, "{00112233-4455-6677-8899-AABBCCDDEEFF}", g, 16);
-	expect_bad(JET_coltypGUID, 0, "00112233-4455-6677-8899-aabbccddeef", JET_errInvalidParameter);
+	expect_bad(JET_coltypGUID, 0, "00112233-4455-6677-8899-aabbccddeef",
+		   JET_errInvalidParameter);
 	expect_bad(JET_coltypGUID, 0, "00112233445566778899aabbccddeeff", JET_errInvalidParameter);
 	expect_bad(JET_coltypGUID, 0, "{00112233-4455-6677-8899-aabbccddeefg}",
 		   JET_errInvalidParameter);
@@ -702,9 +723,13 @@ START_TEST(test_text)
 	expect_render(JET_coltypLongText, 1200, u16, 6, "\xc3\xa9\xf0\x9f\x98\x80");
 	put_le16(u16, 0xD800); /* lone high surrogate, then 'a' */
 	put_le16(u16 + 2, 'a');
-	expect_render(JET_coltypLongText, 1200, u16, 4, "\xed\xa0\x80" "a");
+	expect_render(JET_coltypLongText, 1200, u16, 4,
+		      "\xed\xa0\x80"
+		      "a");
 	u16[4] = 'z'; /* odd byte count */
-	expect_render(JET_coltypLongText, 1200, u16, 5, "\xed\xa0\x80" "a\xffz");
+	expect_render(JET_coltypLongText, 1200, u16, 5,
+		      "\xed\xa0\x80"
+		      "a\xffz");
 	put_le16(u16, 0xDC00); /* lone low, lone high */
 	put_le16(u16 + 2, 0xD800);
 	expect_render(JET_coltypLongText, 1200, u16, 4, "\xed\xb0\x80\xed\xa0\x80");
@@ -730,7 +755,8 @@ START_TEST(test_wrong_sizes)
 {
 	csv_buf b;
 	csv_buf_init(&b);
-	ck_assert_int_eq(csv_render_value(JET_coltypLong, 0, "abc", 3, &b), JET_errInvalidBufferSize);
+	ck_assert_int_eq(csv_render_value(JET_coltypLong, 0, "abc", 3, &b),
+			 JET_errInvalidBufferSize);
 	ck_assert_int_eq(csv_render_value(JET_coltypGUID, 0, "", 0, &b), JET_errInvalidBufferSize);
 	ck_assert_int_eq(csv_render_value(13, 0, "", 0, &b), JET_errInvalidColumnType);
 	ck_assert_int_eq(csv_render_value(0, 0, "", 0, &b), JET_errInvalidColumnType);
@@ -760,12 +786,15 @@ static void row_is(const csv_field *f, size_t n, const char *want)
 	csv_buf_free(&b);
 }
 
-#define TXT(s) {s, sizeof(s) - 1}
+#define TXT(s)                                                                                     \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 
 START_TEST(test_quoting)
 {
-	csv_value v[] = {TXT("plain"), TXT("a,b"), TXT("say \"hi\""), TXT("l1\nl2"), TXT("cr\r"),
-			 TXT(""), TXT(" sp "), TXT("{x}")};
+	csv_value v[] = {TXT("plain"), TXT("a,b"), TXT("say \"hi\""), TXT("l1\nl2"),
+			 TXT("cr\r"),  TXT(""),    TXT(" sp "),       TXT("{x}")};
 	csv_field f[9];
 	unsigned i;
 
@@ -802,8 +831,8 @@ END_TEST
 
 START_TEST(test_multivalued)
 {
-	csv_value v[] = {TXT("a"), TXT(""), TXT("NULL"), TXT("x,y"), TXT("q\"b\\s"),
-			 TXT(" lead"), TXT("{}"), TXT("nul")};
+	csv_value v[] = {TXT("a"),       TXT(""),      TXT("NULL"), TXT("x,y"),
+			 TXT("q\"b\\s"), TXT(" lead"), TXT("{}"),   TXT("nul")};
 	uint8_t ints[3][4];
 	csv_value iv[3];
 	csv_field f = {JET_coltypLongText, 65001, true, 8, v};
@@ -836,8 +865,8 @@ START_TEST(test_multivalued)
 	/* parse: whitespace around elements, bare and quoted, {} and empty */
 	{
 		const char *t = " { a b , \"c,\\\"d\" ,e\\ } ";
-		ck_assert_int_eq(csv_parse_field(JET_coltypLongText, 65001, true, t, strlen(t), true,
-						 &vals, &why),
+		ck_assert_int_eq(csv_parse_field(JET_coltypLongText, 65001, true, t, strlen(t),
+						 true, &vals, &why),
 				 0);
 	}
 	ck_assert_uint_eq(vals.n, 3);
@@ -850,26 +879,30 @@ START_TEST(test_multivalued)
 	ck_assert_uint_eq(vals.n, 0);
 	ck_assert_int_eq(csv_parse_field(JET_coltypLong, 0, true, "", 0, false, &vals, &why), 0);
 	ck_assert_uint_eq(vals.n, 0);
-	ck_assert_int_eq(csv_parse_field(JET_coltypLong, 0, true, "{1,2,3}", 7, true, &vals, &why), 0);
+	ck_assert_int_eq(csv_parse_field(JET_coltypLong, 0, true, "{1,2,3}", 7, true, &vals, &why),
+			 0);
 	ck_assert_uint_eq(vals.n, 3);
 
 	{
-		static const char *const bad[] = {"1,2", "{1,2", "{1,,2}", "{1,}", "{,1}", "{NULL}",
-						  "{\"1}", "{1 \"2\"}", "{{1}}", "{\"1\"x}", "{1}}",
-						  "{a}", "{1\\}"};
+		static const char *const bad[] = {
+		    "1,2",       "{1,2",  "{1,,2}",   "{1,}", "{,1}", "{NULL}", "{\"1}",
+		    "{1 \"2\"}", "{{1}}", "{\"1\"x}", "{1}}", "{a}",  "{1\\}"};
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			why = NULL;
-			ck_assert_msg(csv_parse_field(JET_coltypLong, 0, true, bad[i], strlen(bad[i]),
-						      false, &vals, &why) == JET_errInvalidParameter,
+			ck_assert_msg(csv_parse_field(JET_coltypLong, 0, true, bad[i],
+						      strlen(bad[i]), false, &vals,
+						      &why) == JET_errInvalidParameter,
 				      "'%s' accepted", bad[i]);
 			ck_assert(why && *why);
 			ck_assert_uint_eq(vals.n, 0);
 		}
 	}
 	/* single-valued: NULL vs empty */
-	ck_assert_int_eq(csv_parse_field(JET_coltypLongText, 65001, false, "", 0, false, &vals, &why), 0);
+	ck_assert_int_eq(
+	    csv_parse_field(JET_coltypLongText, 65001, false, "", 0, false, &vals, &why), 0);
 	ck_assert_uint_eq(vals.n, 0);
-	ck_assert_int_eq(csv_parse_field(JET_coltypLongText, 65001, false, "", 0, true, &vals, &why), 0);
+	ck_assert_int_eq(
+	    csv_parse_field(JET_coltypLongText, 65001, false, "", 0, true, &vals, &why), 0);
 	ck_assert_uint_eq(vals.n, 1);
 	ck_assert_uint_eq(vals.v[0].cb, 0);
 	ck_assert_int_eq(csv_parse_field(JET_coltypLong, 0, false, "", 0, true, &vals, &why),
@@ -919,10 +952,10 @@ static void make_doc(tdoc *d, size_t nrow, bool crlf)
 	d->nrow = nrow;
 	for (c = 0; c < d->ncol; c++) {
 		d->col[c].coltyp = all_types[rnd_below(NTYPES)];
-		d->col[c].cp = (d->col[c].coltyp == JET_coltypText ||
-				d->col[c].coltyp == JET_coltypLongText)
-				       ? text_cps[rnd_below(5)]
-				       : 0;
+		d->col[c].cp =
+		    (d->col[c].coltyp == JET_coltypText || d->col[c].coltyp == JET_coltypLongText)
+			? text_cps[rnd_below(5)]
+			: 0;
 		d->col[c].multi = rnd_below(4) == 0;
 		snprintf(namebuf[c], sizeof(namebuf[c]), rnd_below(3) ? "c%zu" : "c,\"%zu", c);
 		names[c] = namebuf[c];
@@ -1009,15 +1042,16 @@ static JET_ERR check_row(void *ctx, uint64_t line, const csv_ftext *f, size_t nf
 		for (c = 0; c < nf; c++) {
 			const char *why = NULL;
 			tcol *tc = &d->col[c];
-			JET_ERR err = csv_parse_field(tc->coltyp, tc->cp, tc->multi, f[c].p, f[c].len,
-						      f[c].quoted, &ck->vals, &why);
+			JET_ERR err = csv_parse_field(tc->coltyp, tc->cp, tc->multi, f[c].p,
+						      f[c].len, f[c].quoted, &ck->vals, &why);
 			ck_assert_msg(err == 0, "row %zu col %zu: %s", r, c, why ? why : "?");
 			ck_assert_uint_eq(ck->vals.n, d->nv[r - 1][c]);
 			for (k = 0; k < ck->vals.n; k++) {
 				ck_assert_uint_eq(ck->vals.v[k].cb, d->cb[r - 1][c][k]);
 				ck_assert(ck->vals.v[k].cb == 0 ||
 					  memcmp(ck->vals.data.p + ck->vals.v[k].off,
-						 d->data + d->off[r - 1][c][k], ck->vals.v[k].cb) == 0);
+						 d->data + d->off[r - 1][c][k],
+						 ck->vals.v[k].cb) == 0);
 			}
 		}
 	}
@@ -1142,9 +1176,11 @@ START_TEST(test_split_everywhere)
 	seed_test(4);
 	for (iter = 0; iter < 6; iter++) {
 		make_doc(&d, 12, iter % 2 == 1);
-		ck_assert_int_eq(parse_split(d.text.p, d.text.len, d.text.len, 0, &ref, &line, &why), 0);
+		ck_assert_int_eq(
+		    parse_split(d.text.p, d.text.len, d.text.len, 0, &ref, &line, &why), 0);
 		for (k = 0; k <= d.text.len; k++) {
-			ck_assert_int_eq(parse_split(d.text.p, d.text.len, k, 0, &got, &line, &why), 0);
+			ck_assert_int_eq(parse_split(d.text.p, d.text.len, k, 0, &got, &line, &why),
+					 0);
 			ck_assert_msg(got.len == ref.len && memcmp(got.p, ref.p, ref.len) == 0,
 				      "split at %zu differs", k);
 			csv_buf_free(&got);
@@ -1157,10 +1193,12 @@ START_TEST(test_split_everywhere)
 	}
 	/* a hand-made one with every construct, CRLF inside and outside quotes, NUL */
 	{
-		static const char doc[] = "a,b,c\r\n\"x\r\ny\",,\"\"\n\"q\"\"\",\0z,\n\n,\r\n\"end\"";
+		static const char doc[] =
+		    "a,b,c\r\n\"x\r\ny\",,\"\"\n\"q\"\"\",\0z,\n\n,\r\n\"end\"";
 		size_t n = sizeof(doc) - 1;
-		static const char want[] = "L1:3|u1:au1:bu1:cL2:3|q4:x\r\nyu0:q0:L4:3|q2:q\"u2:\0zu0:"
-					   "L5:1|u0:L6:2|u0:u0:L7:1|q3:end";
+		static const char want[] =
+		    "L1:3|u1:au1:bu1:cL2:3|q4:x\r\nyu0:q0:L4:3|q2:q\"u2:\0zu0:"
+		    "L5:1|u0:L6:2|u0:u0:L7:1|q3:end";
 		ck_assert_int_eq(parse_split(doc, n, n, 0, &ref, &line, &why), 0);
 		ck_assert_msg(ref.len == sizeof(want) - 1 && memcmp(ref.p, want, ref.len) == 0,
 			      "got '%.*s'", (int)ref.len, ref.p);
@@ -1184,14 +1222,14 @@ typedef struct bad_case {
 START_TEST(test_malformed)
 {
 	static const bad_case cases[] = {
-		{"a,b\n\"open,\nx\n", JET_errInvalidParameter, 2, "unbalanced quote"},
-		{"a\nb\"c\n", JET_errInvalidParameter, 2, "quote inside an unquoted"},
-		{"a\n\"multi\nline\"x\n", JET_errInvalidParameter, 2, "after a closing quote"},
-		{"a\n\"m\nl\"\nok\n\"bad\" \n", JET_errInvalidParameter, 5, "after a closing quote"},
-		{"a\rb\n", JET_errInvalidParameter, 1, "CR"},
-		{"a\n\nb\r", JET_errInvalidParameter, 3, "CR"},
-		{"\"", JET_errInvalidParameter, 1, "unbalanced"},
-		{"x\n\"\"\"", JET_errInvalidParameter, 2, "unbalanced"},
+	    {"a,b\n\"open,\nx\n", JET_errInvalidParameter, 2, "unbalanced quote"},
+	    {"a\nb\"c\n", JET_errInvalidParameter, 2, "quote inside an unquoted"},
+	    {"a\n\"multi\nline\"x\n", JET_errInvalidParameter, 2, "after a closing quote"},
+	    {"a\n\"m\nl\"\nok\n\"bad\" \n", JET_errInvalidParameter, 5, "after a closing quote"},
+	    {"a\rb\n", JET_errInvalidParameter, 1, "CR"},
+	    {"a\n\nb\r", JET_errInvalidParameter, 3, "CR"},
+	    {"\"", JET_errInvalidParameter, 1, "unbalanced"},
+	    {"x\n\"\"\"", JET_errInvalidParameter, 2, "unbalanced"},
 	};
 	unsigned i;
 	size_t k;
@@ -1206,10 +1244,11 @@ START_TEST(test_malformed)
 			JET_ERR err = parse_split(t, n, k, 0, &rows, &line, &why);
 			ck_assert_msg(err == cases[i].err, "case %u split %zu: err %ld", i, k,
 				      (long)err);
-			ck_assert_msg(line == cases[i].line, "case %u: line %" PRIu64 ", expected %" PRIu64,
-				      i, line, cases[i].line);
-			ck_assert_msg(why && strstr(why, cases[i].reason_part), "case %u: reason '%s'",
-				      i, why ? why : "(null)");
+			ck_assert_msg(line == cases[i].line,
+				      "case %u: line %" PRIu64 ", expected %" PRIu64, i, line,
+				      cases[i].line);
+			ck_assert_msg(why && strstr(why, cases[i].reason_part),
+				      "case %u: reason '%s'", i, why ? why : "(null)");
 			csv_buf_free(&rows);
 		}
 	}

@@ -143,7 +143,8 @@ START_TEST(test_no_aliases)
 			ck_assert_str_eq(f2, f);
 		}
 		if (err == NAME_errNotTableFile)
-			ck_assert(f[0] == '.' || strlen(f) < 4 || strcmp(f + strlen(f) - 4, ".csv") != 0);
+			ck_assert(f[0] == '.' || strlen(f) < 4 ||
+				  strcmp(f + strlen(f) - 4, ".csv") != 0);
 	}
 	ck_assert_uint_gt(ok, 1000);
 }
@@ -181,18 +182,18 @@ START_TEST(test_cases)
 	file_gives("..", JET_errInvalidName, NULL);
 	file_gives("a/b.csv", JET_errInvalidName, NULL);
 	file_gives("", JET_errInvalidName, NULL);
-	file_gives("%2f.csv", JET_errInvalidName, NULL);   /* lowercase hex */
-	file_gives("%41.csv", JET_errInvalidName, NULL);   /* 'A' is never escaped */
-	file_gives("%20a.csv", JET_errInvalidName, NULL);  /* nor is a space */
-	file_gives("%2.csv", JET_errInvalidName, NULL);    /* short escape */
+	file_gives("%2f.csv", JET_errInvalidName, NULL);  /* lowercase hex */
+	file_gives("%41.csv", JET_errInvalidName, NULL);  /* 'A' is never escaped */
+	file_gives("%20a.csv", JET_errInvalidName, NULL); /* nor is a space */
+	file_gives("%2.csv", JET_errInvalidName, NULL);   /* short escape */
 	file_gives("a%.csv", JET_errInvalidName, NULL);
 	file_gives("a%zz.csv", JET_errInvalidName, NULL);
 	file_gives("%2Ex.csv", JET_errInvalidName, NULL);  /* table ".x": '.' */
 	file_gives("%00.csv", JET_errInvalidName, NULL);   /* NUL */
 	file_gives("a%0Ab.csv", JET_errInvalidName, NULL); /* control byte */
 	file_gives("a%7F.csv", JET_errInvalidName, NULL);
-	file_gives(" a.csv", JET_errInvalidName, NULL);    /* leading space */
-	file_gives("a .csv", JET_errSuccess, "a ");        /* trailing space is allowed */
+	file_gives(" a.csv", JET_errInvalidName, NULL); /* leading space */
+	file_gives("a .csv", JET_errSuccess, "a ");     /* trailing space is allowed */
 	file_gives("a!b.csv", JET_errInvalidName, NULL);
 	file_gives("a[0].csv", JET_errInvalidName, NULL);
 

@@ -410,6 +410,8 @@ void eng_db_close_file(jdb *db)
 	if (db->file)
 		dbfile_close(db->file);
 	lock_table_destroy(&db->locks);
+	jet_free(db->ckpt_dur);
+	jet_free(db->ckpt_pend);
 	pthread_mutex_destroy(&db->mu);
 	pthread_mutex_destroy(&db->ckpt_lock);
 	pub_free(db_pub(db));
@@ -430,6 +432,8 @@ static void stamp_floor_raise(jinst *inst, uint64_t floor)
 	while (cur < floor && !atomic_compare_exchange_weak(&inst->next_stamp, &cur, floor))
 		;
 }
+
+static uint8_t *published_bits(jdb *db, uint32_t n);
 
 /* Opens the file and rebuilds the in-memory state of its last checkpoint. */
 JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out)
@@ -457,7 +461,11 @@ JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out
 	db->current = v;
 	v = NULL;
 	db->durable_ckpt_ver = db->hdr.ckpt_version;
-	db->horizon = db->hdr.ckpt_version;
+	db->h_readers = db->h_durable = db->hdr.ckpt_version;
+	db->ckpt_dur_n = db->hdr.page_count;
+	db->ckpt_dur = published_bits(db, db->ckpt_dur_n);
+	if (!db->ckpt_dur)
+		Error(JET_errOutOfMemory);
 	db->ckpt_lsn = db->hdr.ckpt_lsn;
 	atomic_store(&db->next_objid, db->hdr.next_objid < OBJID_FIRST_USER ? OBJID_FIRST_USER
 									   : db->hdr.next_objid);
@@ -479,36 +487,69 @@ jver *eng_db_pin_current(jdb *db)
 	return v;
 }
 
-/* Horizon (rule 1): superseded pages of versions up to it may be reused. */
-static uint64_t horizon_locked(jdb *db)
+/* Horizons (rule 1): superseded pages of versions up to the readers'
+ * horizon may be reused if no durable checkpoint references them; the
+ * others also wait for the durable checkpoint. Called with db->mu held;
+ * returns whether either moved. */
+static bool horizons_locked(jdb *db, uint64_t *preaders, uint64_t *pdurable)
 {
 	jver *oldest = TAILQ_FIRST(&db->versions);
-	uint64_t h = oldest ? oldest->ver : db->current->ver;
-	return JET_MIN(h, db->durable_ckpt_ver);
+	uint64_t r = oldest ? oldest->ver : db->current->ver;
+	uint64_t d = db->durable_ckpt_ver;
+	bool moved = r > db->h_readers || d > db->h_durable;
+	if (r > db->h_readers)
+		db->h_readers = r;
+	if (d > db->h_durable)
+		db->h_durable = d;
+	*preaders = db->h_readers;
+	*pdurable = db->h_durable;
+	return moved;
 }
 
-static void horizon_advance(jdb *db, uint64_t h)
+static void horizon_advance(jdb *db, bool moved, uint64_t readers, uint64_t durable)
 {
-	if (h > 0)
-		space_set_horizon(db->space, h, on_page_free, db);
+	if (moved)
+		space_set_horizons(db->space, readers, durable, on_page_free, db);
+}
+
+/* Bit array helpers for the checkpoint page sets. */
+static bool bits_get(const uint8_t *b, uint32_t n, uint32_t i)
+{
+	return b && i < n && ((b[i >> 3] >> (i & 7)) & 1);
+}
+
+bool eng_page_in_checkpoint(const jdb *db, uint32_t pgno)
+{
+	return bits_get(db->ckpt_dur, db->ckpt_dur_n, pgno) ||
+	       bits_get(db->ckpt_pend, db->ckpt_pend_n, pgno);
+}
+
+/* The published pages now: a superset of the pages of the current version. */
+static uint8_t *published_bits(jdb *db, uint32_t n)
+{
+	uint8_t *b = jet_calloc((n + 7) / 8 + 1, 1);
+	if (!b)
+		return NULL;
+	for (uint32_t pg = 0; pg < n; pg++)
+		if (pub_get(db, pg))
+			b[pg >> 3] |= (uint8_t)(1u << (pg & 7));
+	return b;
 }
 
 void eng_db_unpin(jdb *db, jver *v)
 {
-	uint64_t h = 0;
+	bool moved = false;
+	uint64_t r = 0, d = 0;
 	pthread_mutex_lock(&db->mu);
 	if (--v->refs == 0) {
 		bool was_oldest = (v == TAILQ_FIRST(&db->versions));
 		TAILQ_REMOVE(&db->versions, v, link);
 		jet_free(v);
-		if (was_oldest) {
-			uint64_t nh = horizon_locked(db);
-			if (nh > db->horizon)
-				h = db->horizon = nh;
-		}
+		if (was_oldest)
+			moved = horizons_locked(db, &r, &d);
 	}
 	pthread_mutex_unlock(&db->mu);
-	horizon_advance(db, h);
+	horizon_advance(db, moved, r, d);
 }
 
 JET_ERR eng_db_publish(jdb *db, uint64_t ver, uint32_t dir_root, jet_lsn lsn_end, uint64_t time_ns)
@@ -570,6 +611,14 @@ JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean)
 	err = space_save(db->space, db->cache, v->ver + 1, &head, &covered);
 	if (err >= 0 && head)
 		err = mark_freelist_pages(db, head);
+	if (err >= 0) {
+		/* Every page this checkpoint may write or list as used. */
+		jet_free(db->ckpt_pend);
+		db->ckpt_pend_n = dbfile_page_count(db->file);
+		db->ckpt_pend = published_bits(db, db->ckpt_pend_n);
+		if (!db->ckpt_pend)
+			err = JET_errOutOfMemory;
+	}
 	hdr = db->hdr;
 	hdr.state = clean ? JET_dbstateCleanShutdown : JET_dbstateDirtyShutdown;
 	hdr.ckpt_version = v->ver;
@@ -596,18 +645,31 @@ JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean)
 	if (JET_CRASH_POINT("checkpoint.after_header"))
 		Error(JET_errDiskIO);
 	db->hdr = hdr;
+	pthread_mutex_lock(&inst->commit_lock);
+	jet_free(db->ckpt_dur);
+	db->ckpt_dur = db->ckpt_pend;
+	db->ckpt_dur_n = db->ckpt_pend_n;
+	db->ckpt_pend = NULL;
+	db->ckpt_pend_n = 0;
+	pthread_mutex_unlock(&inst->commit_lock);
 	{
-		uint64_t h = 0;
+		uint64_t r, d;
 		pthread_mutex_lock(&db->mu);
 		db->durable_ckpt_ver = v->ver;
 		db->ckpt_lsn = lsn;
-		uint64_t nh = horizon_locked(db);
-		if (nh > db->horizon)
-			h = db->horizon = nh;
+		bool moved = horizons_locked(db, &r, &d);
 		pthread_mutex_unlock(&db->mu);
-		horizon_advance(db, h);
+		horizon_advance(db, moved, r, d);
 	}
 HandleError:
+	if (err < 0) {
+		/* The old durable set stays the truth; forget the attempt's. */
+		pthread_mutex_lock(&inst->commit_lock);
+		jet_free(db->ckpt_pend);
+		db->ckpt_pend = NULL;
+		db->ckpt_pend_n = 0;
+		pthread_mutex_unlock(&inst->commit_lock);
+	}
 	if (v)
 		eng_db_unpin(db, v);
 	return err;

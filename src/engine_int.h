@@ -44,6 +44,8 @@ typedef struct lock_table {
 	size_t filled;           /* live + tombstones */
 	size_t max_entries;      /* version store bound */
 	size_t committed;        /* entries with owner NULL */
+	uint64_t purged_at;      /* oldest version of the last purge: another
+				  * purge frees nothing until it moves */
 } lock_table;
 
 struct jdb {
@@ -59,7 +61,12 @@ struct jdb {
 	TAILQ_HEAD(, jver) versions;
 	jver *current;
 	uint64_t durable_ckpt_ver;
-	uint64_t horizon;
+	uint64_t h_readers, h_durable; /* horizons last given to the space map */
+	/* Pages the durable checkpoint may reference (ckpt_dur), and those of
+	 * a checkpoint being written (ckpt_pend): a page in neither is
+	 * retired "fresh" (space.h). Bit arrays, guarded by the commit lock. */
+	uint8_t *ckpt_dur, *ckpt_pend;
+	uint32_t ckpt_dur_n, ckpt_pend_n;
 	_Atomic uint32_t next_objid;
 	pthread_mutex_t ckpt_lock; /* one checkpoint at a time */
 	lock_table locks;
@@ -179,6 +186,9 @@ JET_ERR eng_chk_read(jinst *inst, chk_data *out, bool *pfFound);
 void eng_new_log_signature(jinst *inst);
 void eng_page_published(jdb *db, uint32_t pgno);
 void eng_page_freed(jdb *db, uint32_t pgno);
+/* Commit lock held: might the durable checkpoint (or one being written)
+ * reference this page? */
+bool eng_page_in_checkpoint(const jdb *db, uint32_t pgno);
 uint64_t eng_now_ns(void);
 jver *eng_db_pin_current(jdb *db);
 void eng_db_unpin(jdb *db, jver *v);

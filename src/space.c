@@ -10,9 +10,13 @@
  *     takes the lowest set bit (files stay compact, and the tail left free
  *     can be given back by compaction); no word below first_word has a bit
  *     set, so the search starts there.
- *  3. Every RETIRED page has exactly one entry (version, pgno) in the
- *     min-heap `retired`; set_horizon pops while the smallest version is
- *     <= horizon. A heap, not a FIFO: commits retire in nondecreasing order
+ *  3. Every RETIRED page has exactly one entry (version, pgno) in one of
+ *     two min-heaps: `retired` for pages a durable checkpoint may still
+ *     reference (freed once both the readers' and the checkpoint's horizon
+ *     pass the version), `fresh` for pages published after the last
+ *     checkpoint capture (freed once the readers' horizon passes it: no
+ *     checkpoint on disk points at them). set_horizons pops each heap while
+ *     its smallest version is <= its horizon. A heap, not a FIFO: commits retire in nondecreasing order
  *     in practice, but nothing here depends on it.
  *  4. Every array is sized for `capacity` >= page_count pages, and only
  *     growth (which can fail and report it) enlarges them, so the void
@@ -60,8 +64,10 @@ struct jspace {
 	uint8_t *state;
 	uint64_t *freemap;
 	uint32_t first_word;
-	retire_ent *retired;
+	retire_ent *retired; /* pages a durable checkpoint may reference */
 	uint32_t nheap;
+	retire_ent *fresh;   /* pages no durable checkpoint references */
+	uint32_t nfresh;
 	uint32_t nfree, nprivate, nlive, nretired;
 };
 
@@ -72,40 +78,39 @@ static uint32_t list_capacity(uint32_t page_size)
 
 /* ---- the retire heap ---- */
 
-static void heap_push(jspace *sp, uint64_t version, uint32_t pgno)
+static void heap_push(retire_ent *h, uint32_t *pn, uint64_t version, uint32_t pgno)
 {
-	assert(sp->nheap < sp->capacity);
-	uint32_t i = sp->nheap++;
+	uint32_t i = (*pn)++;
 	while (i > 0) {
 		uint32_t parent = (i - 1) / 2;
-		if (sp->retired[parent].version <= version)
+		if (h[parent].version <= version)
 			break;
-		sp->retired[i] = sp->retired[parent];
+		h[i] = h[parent];
 		i = parent;
 	}
-	sp->retired[i].version = version;
-	sp->retired[i].pgno = pgno;
+	h[i].version = version;
+	h[i].pgno = pgno;
 }
 
-static retire_ent heap_pop(jspace *sp)
+static retire_ent heap_pop(retire_ent *h, uint32_t *pn)
 {
-	assert(sp->nheap > 0);
-	retire_ent top = sp->retired[0];
-	retire_ent last = sp->retired[--sp->nheap];
-	uint32_t i = 0, n = sp->nheap;
+	assert(*pn > 0);
+	retire_ent top = h[0];
+	retire_ent last = h[--*pn];
+	uint32_t i = 0, n = *pn;
 	for (;;) {
 		uint32_t child = 2 * i + 1;
 		if (child >= n)
 			break;
-		if (child + 1 < n && sp->retired[child + 1].version < sp->retired[child].version)
+		if (child + 1 < n && h[child + 1].version < h[child].version)
 			child++;
-		if (last.version <= sp->retired[child].version)
+		if (last.version <= h[child].version)
 			break;
-		sp->retired[i] = sp->retired[child];
+		h[i] = h[child];
 		i = child;
 	}
 	if (n > 0)
-		sp->retired[i] = last;
+		h[i] = last;
 	return top;
 }
 
@@ -145,6 +150,10 @@ static JET_ERR space_reserve(jspace *sp, uint32_t n)
 	if (!heap)
 		return JET_errOutOfMemory;
 	sp->retired = heap;
+	heap = jet_realloc(sp->fresh, (size_t)cap * sizeof *heap);
+	if (!heap)
+		return JET_errOutOfMemory;
+	sp->fresh = heap;
 	sp->capacity = cap;
 	return JET_errSuccess;
 }
@@ -231,6 +240,7 @@ void space_destroy(jspace *sp)
 	jet_free(sp->state);
 	jet_free(sp->freemap);
 	jet_free(sp->retired);
+	jet_free(sp->fresh);
 	jet_free(sp);
 }
 
@@ -278,14 +288,18 @@ void space_publish(jspace *sp, uint32_t pgno)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-static void retire_locked(jspace *sp, uint32_t pgno, uint64_t version)
+static void retire_locked(jspace *sp, uint32_t pgno, uint64_t version, bool fresh)
 {
 	assert(page_is(sp, pgno, ST_LIVE));
 	if (page_is(sp, pgno, ST_LIVE)) {
 		sp->state[pgno] = ST_RETIRED;
 		sp->nlive--;
 		sp->nretired++;
-		heap_push(sp, version, pgno);
+		assert(sp->nheap + sp->nfresh < sp->capacity);
+		if (fresh)
+			heap_push(sp->fresh, &sp->nfresh, version, pgno);
+		else
+			heap_push(sp->retired, &sp->nheap, version, pgno);
 	}
 }
 
@@ -294,19 +308,25 @@ void space_retire(jspace *sp, uint32_t pgno, uint64_t version)
 	if (!sp)
 		return;
 	pthread_mutex_lock(&sp->mu);
-	retire_locked(sp, pgno, version);
+	retire_locked(sp, pgno, version, false);
 	pthread_mutex_unlock(&sp->mu);
 }
 
-uint32_t space_set_horizon(jspace *sp, uint64_t horizon, void (*on_free)(void *ctx, uint32_t pgno),
-			   void *ctx)
+void space_retire_fresh(jspace *sp, uint32_t pgno, uint64_t version)
+{
+	if (!sp)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	retire_locked(sp, pgno, version, true);
+	pthread_mutex_unlock(&sp->mu);
+}
+
+static uint32_t pop_free(jspace *sp, retire_ent *h, uint32_t *pn, uint64_t horizon,
+			 void (*on_free)(void *ctx, uint32_t pgno), void *ctx)
 {
 	uint32_t n = 0;
-	if (!sp)
-		return 0;
-	pthread_mutex_lock(&sp->mu);
-	while (sp->nheap > 0 && sp->retired[0].version <= horizon) {
-		retire_ent e = heap_pop(sp);
+	while (*pn > 0 && h[0].version <= horizon) {
+		retire_ent e = heap_pop(h, pn);
 		assert(sp->state[e.pgno] == ST_RETIRED);
 		sp->state[e.pgno] = ST_FREE;
 		map_set(sp, e.pgno);
@@ -318,8 +338,25 @@ uint32_t space_set_horizon(jspace *sp, uint64_t horizon, void (*on_free)(void *c
 		if (on_free)
 			on_free(ctx, e.pgno);
 	}
+	return n;
+}
+
+uint32_t space_set_horizons(jspace *sp, uint64_t readers, uint64_t durable,
+			    void (*on_free)(void *ctx, uint32_t pgno), void *ctx)
+{
+	if (!sp)
+		return 0;
+	pthread_mutex_lock(&sp->mu);
+	uint32_t n = pop_free(sp, sp->retired, &sp->nheap, JET_MIN(readers, durable), on_free, ctx);
+	n += pop_free(sp, sp->fresh, &sp->nfresh, readers, on_free, ctx);
 	pthread_mutex_unlock(&sp->mu);
 	return n;
+}
+
+uint32_t space_set_horizon(jspace *sp, uint64_t horizon, void (*on_free)(void *ctx, uint32_t pgno),
+			   void *ctx)
+{
+	return space_set_horizons(sp, horizon, horizon, on_free, ctx);
 }
 
 /* Calls fn(ctx, first, count) for each maximal run of pages not LIVE.
@@ -431,7 +468,7 @@ HandleError:
 	/* Success or not, the list pages are referenced by no version after
 	 * this one: retire them so the horizon frees them. */
 	for (uint32_t i = 0; i < npages; i++)
-		retire_locked(sp, pages[i], retire_version);
+		retire_locked(sp, pages[i], retire_version, false);
 	pthread_mutex_unlock(&sp->mu);
 	if (err < 0)
 		*phead = 0;
@@ -522,7 +559,7 @@ JET_ERR space_load(jspace *sp, jcache *c, uint32_t head, uint64_t retire_version
 			sp->nlive--;
 			sp->nfree++;
 		} else if (mark[p] == 2) {
-			retire_locked(sp, p, retire_version);
+			retire_locked(sp, p, retire_version, false);
 		}
 	}
 	pthread_mutex_unlock(&sp->mu);

@@ -40,10 +40,19 @@ JET_ERR space_alloc(jspace *sp, uint32_t *pgno);          /* FREE -> PRIVATE */
 void space_free(jspace *sp, uint32_t pgno);                /* PRIVATE -> FREE */
 void space_publish(jspace *sp, uint32_t pgno);             /* PRIVATE -> LIVE */
 void space_retire(jspace *sp, uint32_t pgno, uint64_t version); /* LIVE -> RETIRED */
+/* The same for a page that no durable checkpoint (nor one being written)
+ * references: it waits only for the readers' horizon (space_set_horizons),
+ * so a burst of small commits between checkpoints reuses its pages instead
+ * of growing the file. */
+void space_retire_fresh(jspace *sp, uint32_t pgno, uint64_t version);
 /* RETIRED pages with version <= horizon become FREE. Returns how many; their
  * pgnos are passed to on_free (may be NULL) so the cache can drop them. */
 uint32_t space_set_horizon(jspace *sp, uint64_t horizon,
 			   void (*on_free)(void *ctx, uint32_t pgno), void *ctx);
+/* Two horizons: readers (the oldest pinned version) frees `fresh` pages;
+ * min(readers, durable checkpoint version) frees the others. */
+uint32_t space_set_horizons(jspace *sp, uint64_t readers, uint64_t durable,
+			    void (*on_free)(void *ctx, uint32_t pgno), void *ctx);
 
 /* Writes the free list as of now (everything not LIVE) into newly allocated
  * pages, which are then retired at retire_version; returns the head pgno

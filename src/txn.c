@@ -150,6 +150,9 @@ static uint64_t oldest_pinned(jdb *db)
 /* Drops committed entries that no live snapshot predates. */
 static void lt_purge_locked(lock_table *lt, uint64_t oldest)
 {
+	if (oldest == lt->purged_at)
+		return;
+	lt->purged_at = oldest;
 	for (size_t i = 0; i < lt->cap; i++) {
 		lock_entry *e = &lt->slots[i];
 		if (e->hash >= 2 && !e->owner && e->commit_ver <= oldest) {
@@ -1098,6 +1101,16 @@ HandleError:
 	return err;
 }
 
+/* A page the new version no longer uses: one no durable checkpoint can
+ * reference only waits for the readers (commit lock held). */
+static void retire(jdb *db, uint32_t pgno, uint64_t ver)
+{
+	if (eng_page_in_checkpoint(db, pgno))
+		space_retire(db->space, pgno, ver);
+	else
+		space_retire_fresh(db->space, pgno, ver);
+}
+
 /* The new version is in place: settle every page's fate. */
 static void settle_part(part_commit *pc)
 {
@@ -1118,14 +1131,14 @@ static void settle_part(part_commit *pc)
 	for (size_t i = 0; i < p->ndrops; i++) {
 		txn_drop *d = &p->drops[i];
 		if (d->alloc_level == 0 && pc->fast[d->tree] && !p->trees[d->tree].dropped)
-			space_retire(db->space, d->pgno, pc->ver);
+			retire(db, d->pgno, pc->ver);
 	}
 	for (size_t i = 0; i < pc->cw.nmade; i++) {
 		space_publish(db->space, pc->cw.made[i]);
 		eng_page_published(db, pc->cw.made[i]);
 	}
 	for (size_t i = 0; i < pc->cw.nretired; i++)
-		space_retire(db->space, pc->cw.retired[i], pc->ver);
+		retire(db, pc->cw.retired[i], pc->ver);
 }
 
 static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)

@@ -169,6 +169,9 @@ void eng_read_end(eng_read *r);
 /* Root of tree objid as this context sees it; a tree that does not exist
  * there: JET_errObjectNotFound. */
 JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot);
+/* The view eng_read_begin would report now, without pinning anything: a
+ * cursor whose saved view equals it may reuse what it read last time. */
+uint64_t eng_current_view(jsess *s, jdb *db);
 /* True when the session's transaction has its own (uncommitted) copy of the
  * tree: then a root page number does not identify a tree state, and caches
  * keyed by root must not be used. */

@@ -25,6 +25,9 @@ struct jver {
 	jet_lsn lsn_end;         /* log end after this version's COMMIT */
 	uint64_t commit_time_ns;
 	TAILQ_ENTRY(jver) link;  /* jdb.versions, ascending ver */
+	/* Recently resolved roots, (objid << 32 | root), 0 empty: a version
+	 * never changes, so entries never go stale. */
+	_Atomic uint64_t roots[16];
 };
 
 /* The lock table: one entry per (tree, key) written since the oldest

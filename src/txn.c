@@ -574,7 +574,30 @@ JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot)
 			return JET_errSuccess;
 		}
 	}
-	return eng_dir_lookup(r->db, r->ver->dir_root, objid, proot);
+	_Atomic uint64_t *slot = &r->ver->roots[objid & 15];
+	uint64_t cached = atomic_load_explicit(slot, memory_order_relaxed);
+	if (cached && (uint32_t)(cached >> 32) == objid) {
+		*proot = (uint32_t)cached;
+		return JET_errSuccess;
+	}
+	CallR(eng_dir_lookup(r->db, r->ver->dir_root, objid, proot));
+	atomic_store_explicit(slot, (uint64_t)objid << 32 | *proot, memory_order_relaxed);
+	return JET_errSuccess;
+}
+
+uint64_t eng_current_view(jsess *s, jdb *db)
+{
+	if (!s || !db)
+		return 0;
+	if (s->level > 0) {
+		txn_db *p = &s->parts[db->slot];
+		if (p->db == db && p->snap)
+			return (p->snap->ver << 24) ^ p->writes ^ ((uint64_t)s->level << 60);
+	}
+	pthread_mutex_lock(&db->mu);
+	uint64_t v = db->current->ver << 24;
+	pthread_mutex_unlock(&db->mu);
+	return v;
 }
 
 JET_ERR eng_read_tree_info(eng_read *r, uint32_t objid, eng_tree_info *out)

@@ -1085,195 +1085,363 @@ typedef struct _JET_INSTANCE_INFO_A {
 /* ------------------------------------------------------------------ */
 
 /* Instances and system parameters */
+/* Create an instance (not yet initialized) named szInstanceName (NULL: a
+ * default name). Set its parameters with JetSetSystemParameter, then JetInit. */
 JET_ERR JET_API JetCreateInstanceA(JET_INSTANCE *pinstance, const char *szInstanceName);
+/* As JetCreateInstance; szDisplayName is kept for diagnostics; grbit 0. */
 JET_ERR JET_API JetCreateInstance2A(JET_INSTANCE *pinstance, const char *szInstanceName,
 				    const char *szDisplayName, JET_GRBIT grbit);
+/* Set parameter paramid (JET_param...) of *pinstance (NULL: the process
+ * default for instances created later) from lParam or szParam. Most
+ * parameters can be set only before JetInit (else JET_errAfterInitialization).
+ * Unknown paramid: JET_errInvalidParameter. */
 JET_ERR JET_API JetSetSystemParameterA(JET_INSTANCE *pinstance, JET_SESID sesid,
 				       unsigned long paramid, JET_API_PTR lParam,
 				       JET_PCSTR szParam);
+/* Read a parameter: a number into *plParam, a string into szParam
+ * (cbMax bytes, NUL-terminated). */
 JET_ERR JET_API JetGetSystemParameterA(JET_INSTANCE instance, JET_SESID sesid,
 				       unsigned long paramid, JET_API_PTR *plParam,
 				       JET_PSTR szParam, unsigned long cbMax);
+/* Initialize the instance: create or open the log and checkpoint, run
+ * recovery (redo from the checkpoint, undo of unfinished transactions)
+ * when the last shutdown was not clean. Databases are attached with
+ * JetAttachDatabase/JetCreateDatabase afterwards. A NULL or zero *pinstance
+ * creates a default instance and stores its handle. */
 JET_ERR JET_API JetInit(JET_INSTANCE *pinstance);
+/* JetInit with grbit (JET_bitRecoveryWithoutUndo, ...). */
 JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit);
+/* Shut the instance down cleanly: end every session (rolling back open
+ * transactions), flush the cache, write a clean-shutdown checkpoint, detach
+ * databases, free the instance. Same as JetTerm2(instance, JET_bitTermComplete). */
 JET_ERR JET_API JetTerm(JET_INSTANCE instance);
+/* JetTerm with JET_bitTermComplete, JET_bitTermAbrupt (no final flush;
+ * recovery runs at the next JetInit) or JET_bitTermDirty. */
 JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
+/* Stop every instance from accepting new work: later calls give
+ * JET_errClientRequestToStopJetService; JetTerm still works. */
 JET_ERR JET_API JetStopService(void);
+/* JetStopService for one instance. */
 JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
+/* The engine version, as ESE encodes it, in *pwVersion. */
 JET_ERR JET_API JetGetVersion(JET_SESID sesid, unsigned long *pwVersion);
 
 /* Sessions */
+/* Start a session on an initialized instance. szUserName and szPassword are
+ * ignored (pass ""). At most JET_paramMaxSessions sessions: then
+ * JET_errOutOfSessions. */
 JET_ERR JET_API JetBeginSessionA(JET_INSTANCE instance, JET_SESID *psesid,
 				 JET_PCSTR szUserName, JET_PCSTR szPassword);
+/* A new session of the same instance (not a copy of the transaction state). */
 JET_ERR JET_API JetDupSession(JET_SESID sesid, JET_SESID *psesid);
+/* End a session: roll back every open transaction level, close its
+ * cursors, databases and temporary tables, free it. grbit may hold
+ * JET_bitForceSessionClosed (no effect); other bits: JET_errInvalidParameter.
+ * Another thread inside a call on the session: JET_errSessionInUse. A handle
+ * that is not a live session: JET_errInvalidSesid. On failure the session
+ * stays usable. */
 JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
 
 /* Transactions */
+/* Open a transaction level (at most 7 nested; the 8th gives
+ * JET_errTransTooDeep). Level 1 takes a snapshot: the session sees the
+ * database as of now, plus its own changes. */
 JET_ERR JET_API JetBeginTransaction(JET_SESID sesid);
+/* JetBeginTransaction; JET_bitTransactionReadOnly makes every change in it
+ * fail with JET_errTransReadOnly. */
 JET_ERR JET_API JetBeginTransaction2(JET_SESID sesid, JET_GRBIT grbit);
+/* Commit the innermost level into the one around it. Committing level 1
+ * makes the changes visible and durable before the call returns, unless
+ * JET_bitCommitLazyFlush (durable at a later flush; lost by a crash before
+ * it). JET_bitWaitLastLevel0Commit: no commit, just wait until the session's
+ * last lazy commit is durable. Not in a transaction: JET_errNotInTransaction. */
 JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit);
+/* Undo the innermost level (JET_bitRollbackAll: every level). Cursors opened
+ * inside the undone level are closed. */
 JET_ERR JET_API JetRollback(JET_SESID sesid, JET_GRBIT grbit);
 
 /* Databases */
+/* Create database file szFilename, attach and open it (*pdbid). It exists:
+ * JET_errDatabaseDuplicate, unless JET_bitDbOverwriteExisting. szConnect is
+ * ignored. */
 JET_ERR JET_API JetCreateDatabaseA(JET_SESID sesid, JET_PCSTR szFilename,
 				   JET_PCSTR szConnect, JET_DBID *pdbid, JET_GRBIT grbit);
+/* Make a database file known to the instance (then JetOpenDatabase).
+ * Already attached: JET_wrnDatabaseAttached. */
 JET_ERR JET_API JetAttachDatabaseA(JET_SESID sesid, const char *szFilename,
 				   JET_GRBIT grbit);
+/* Forget an attached database (NULL: all); it must not be open. */
 JET_ERR JET_API JetDetachDatabaseA(JET_SESID sesid, const char *szFilename);
+/* Open an attached database for this session: *pdbid. */
 JET_ERR JET_API JetOpenDatabaseA(JET_SESID sesid, const char *szFilename,
 				 const char *szConnect, JET_DBID *pdbid, JET_GRBIT grbit);
+/* Close a database the session opened. */
 JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
+/* Database facts by InfoLevel (JET_DbInfoFilename, ...Filesize, ...PageSize). */
 JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResult,
 				    unsigned long cbMax, unsigned long InfoLevel);
 
 /* Tables */
+/* Create table szTableName and open a cursor on it (*ptableid). Name taken:
+ * JET_errTableDuplicate. lPages and lDensity are hints. */
 JET_ERR JET_API JetCreateTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 				unsigned long lPages, unsigned long lDensity,
 				JET_TABLEID *ptableid);
+/* Create a table with its columns and indexes in one call; fills each
+ * JET_COLUMNCREATE's columnid/err and the table's tableid and cCreated. */
 JET_ERR JET_API JetCreateTableColumnIndexA(JET_SESID sesid, JET_DBID dbid,
 					   JET_TABLECREATE_A *ptablecreate);
+/* Delete a table and all its data. Open elsewhere: JET_errTableInUse. */
 JET_ERR JET_API JetDeleteTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName);
+/* Rename a table. */
 JET_ERR JET_API JetRenameTableA(JET_SESID sesid, JET_DBID dbid, const char *szName,
 				const char *szNameNew);
+/* Open a cursor on a table, positioned before the first record of the
+ * primary index. No such table: JET_errObjectNotFound. */
 JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 			      const void *pvParameters, unsigned long cbParameters,
 			      JET_GRBIT grbit, JET_TABLEID *ptableid);
+/* Close a cursor (cancelling an update it had prepared). */
 JET_ERR JET_API JetCloseTable(JET_SESID sesid, JET_TABLEID tableid);
+/* A second cursor on the same table, on the primary index, before the first
+ * record. */
 JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid,
 			     JET_GRBIT grbit);
+/* Open a temporary table (a sort) with ccolumn columns; its key is the columns
+ * with JET_bitColumnTTKey, in order. prgcolumnid receives the column ids.
+ * It disappears when closed. */
 JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
 				 unsigned long ccolumn, JET_GRBIT grbit,
 				 JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid);
+/* Table facts by InfoLevel (JET_TblInfoName, JET_TblInfoDbid, ...). */
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
 				 unsigned long cbMax, unsigned long InfoLevel);
+/* Object (table) facts by InfoLevel; JET_ObjInfoList opens a JET_OBJECTLIST
+ * temporary table of every table. */
 JET_ERR JET_API JetGetObjectInfoA(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp,
 				  const char *szContainerName, const char *szObjectName,
 				  void *pvResult, unsigned long cbMax,
 				  unsigned long InfoLevel);
+/* Lock the current record for reading or writing (JET_bitReadLock,
+ * JET_bitWriteLock) until the transaction ends. */
 JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+/* Recount the table's records and pages. */
 JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
 
 /* Columns */
+/* Add a column described by *pcolumndef, with an optional default value;
+ * *pcolumnid receives its id. Name taken: JET_errColumnDuplicate. */
 JET_ERR JET_API JetAddColumnA(JET_SESID sesid, JET_TABLEID tableid,
 			      JET_PCSTR szColumnName, const JET_COLUMNDEF *pcolumndef,
 			      const void *pvDefault, unsigned long cbDefault,
 			      JET_COLUMNID *pcolumnid);
+/* Delete a column. Used by an index: JET_errColumnInUse. */
 JET_ERR JET_API JetDeleteColumnA(JET_SESID sesid, JET_TABLEID tableid,
 				 const char *szColumnName);
+/* JetDeleteColumn with grbit. */
 JET_ERR JET_API JetDeleteColumn2A(JET_SESID sesid, JET_TABLEID tableid,
 				  const char *szColumnName, const JET_GRBIT grbit);
+/* Rename a column. */
 JET_ERR JET_API JetRenameColumnA(JET_SESID sesid, JET_TABLEID tableid, JET_PCSTR szName,
 				 JET_PCSTR szNameNew, JET_GRBIT grbit);
+/* Column facts by InfoLevel (JET_ColInfo: a JET_COLUMNDEF; JET_ColInfoList: a
+ * JET_COLUMNLIST temporary table; JET_ColInfoBase: a JET_COLUMNBASE). */
 JET_ERR JET_API JetGetColumnInfoA(JET_SESID sesid, JET_DBID dbid,
 				  const char *szTableName, const char *szColumnName,
 				  void *pvResult, unsigned long cbMax,
 				  unsigned long InfoLevel);
+/* JetGetColumnInfo through an open cursor. */
 JET_ERR JET_API JetGetTableColumnInfoA(JET_SESID sesid, JET_TABLEID tableid,
 				       const char *szColumnName, void *pvResult,
 				       unsigned long cbMax, unsigned long InfoLevel);
 
 /* Indexes */
+/* Create an index. szKey is "+col1\0-col2\0\0" (+ ascending, - descending);
+ * cbKey counts both final NULs. A unique index over existing duplicates:
+ * JET_errKeyDuplicate. A second primary index: JET_errIndexHasPrimary. */
 JET_ERR JET_API JetCreateIndexA(JET_SESID sesid, JET_TABLEID tableid,
 				JET_PCSTR szIndexName, JET_GRBIT grbit, const char *szKey,
 				unsigned long cbKey, unsigned long lDensity);
+/* Create cIndexCreate indexes; each entry's err is filled. */
 JET_ERR JET_API JetCreateIndex2A(JET_SESID sesid, JET_TABLEID tableid,
 				 JET_INDEXCREATE_A *pindexcreate,
 				 unsigned long cIndexCreate);
+/* Delete a secondary index (the primary one: JET_errIndexMustStay). */
 JET_ERR JET_API JetDeleteIndexA(JET_SESID sesid, JET_TABLEID tableid,
 				JET_PCSTR szIndexName);
+/* Index facts by InfoLevel (JET_IdxInfoList: a JET_INDEXLIST temporary table). */
 JET_ERR JET_API JetGetIndexInfoA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 				 const char *szIndexName, void *pvResult,
 				 unsigned long cbResult, unsigned long InfoLevel);
+/* JetGetIndexInfo through an open cursor. */
 JET_ERR JET_API JetGetTableIndexInfoA(JET_SESID sesid, JET_TABLEID tableid,
 				      const char *szIndexName, void *pvResult,
 				      unsigned long cbResult, unsigned long InfoLevel);
 
 /* Cursor navigation */
+/* Make index szIndexName (NULL: the primary index) the cursor's current one,
+ * keeping the current record when the cursor had one, and otherwise
+ * positioned before the first entry. */
 JET_ERR JET_API JetSetCurrentIndexA(JET_SESID sesid, JET_TABLEID tableid,
 				    const char *szIndexName);
+/* JetSetCurrentIndex; JET_bitMoveFirst moves to the first entry,
+ * JET_bitNoMove keeps the current record. */
 JET_ERR JET_API JetSetCurrentIndex2A(JET_SESID sesid, JET_TABLEID tableid,
 				     JET_PCSTR szIndexName, JET_GRBIT grbit);
+/* JetSetCurrentIndex2 with the value sequence of a multi-valued key. */
 JET_ERR JET_API JetSetCurrentIndex3A(JET_SESID sesid, JET_TABLEID tableid,
 				     JET_PCSTR szIndexName, JET_GRBIT grbit,
 				     unsigned long itagSequence);
+/* JetSetCurrentIndex3 with an index id from JET_IdxInfoIndexId. */
 JET_ERR JET_API JetSetCurrentIndex4A(JET_SESID sesid, JET_TABLEID tableid,
 				     JET_PCSTR szIndexName, JET_INDEXID *pindexid,
 				     JET_GRBIT grbit, unsigned long itagSequence);
+/* The name of the cursor's current index. */
 JET_ERR JET_API JetGetCurrentIndexA(JET_SESID sesid, JET_TABLEID tableid,
 				    JET_PSTR szIndexName, unsigned long cchIndexName);
+/* Move the cursor: JET_MoveFirst, JET_MoveLast, JET_MoveNext,
+ * JET_MovePrevious or cRow entries. Past either end: JET_errNoCurrentRecord.
+ * Inside an index range, past its limit: JET_errNoCurrentRecord. */
 JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit);
+/* Add a column value to the search key (JET_bitNewKey starts a new key);
+ * limits by JET_bitStrLimit, JET_bitFullColumnEndLimit, ... */
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData,
 			   unsigned long cbData, JET_GRBIT grbit);
+/* The normalized key of the current entry (JET_bitRetrieveCopy: of the key
+ * being made). */
 JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvData,
 			       unsigned long cbMax, unsigned long *pcbActual,
 			       JET_GRBIT grbit);
+/* Position on the key made with JetMakeKey: JET_bitSeekEQ, ...LT, ...LE,
+ * ...GE, ...GT. Found but not equal: JET_wrnSeekNotEqual; none:
+ * JET_errRecordNotFound. No key made: JET_errKeyNotMade. */
 JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+/* Limit the cursor to the entries up to (JET_bitRangeUpperLimit) or from the
+ * key made, inclusive with JET_bitRangeInclusive; JET_bitRangeRemove lifts
+ * the limit. */
 JET_ERR JET_API JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableidSrc, JET_GRBIT grbit);
+/* Count the entries from the current one to the end of the index or range,
+ * at most crecMax (0: no limit). */
 JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid,
 				    unsigned long *pcrec, unsigned long crecMax);
+/* The bookmark of the current record (at most JET_cbBookmarkMost bytes). */
 JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
 			       unsigned long cbMax, unsigned long *pcbActual);
+/* Move to the record a bookmark names. Deleted: JET_errRecordDeleted. */
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
 				unsigned long cbBookmark);
+/* The approximate position of the current record in the index. */
 JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid,
 				     JET_RECPOS *precpos, unsigned long cbRecpos);
+/* Move to the approximate position centriesLT / centriesTotal. */
 JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos);
 
 /* Records */
+/* Start an insert (JET_prepInsert, JET_prepInsertCopy) or a replace of the
+ * current record (JET_prepReplace, ...NoLock), or cancel one
+ * (JET_prepCancel). Already prepared: JET_errAlreadyPrepared. */
 JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned long prep);
+/* Set a column in the record being prepared. cbData 0 with no bits sets
+ * NULL; JET_bitSetZeroLength sets an empty value. Long values: append,
+ * overwrite at ibLongValue, resize (JET_bitSetAppendLV, ...). Multi-valued
+ * columns: psetinfo->itagSequence picks the value (0: add one). Too long:
+ * JET_errColumnTooBig; wrong size for a fixed type: JET_errInvalidBufferSize. */
 JET_ERR JET_API JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid,
 			     const void *pvData, unsigned long cbData, JET_GRBIT grbit,
 			     JET_SETINFO *psetinfo);
+/* JetSetColumn for csetcolumn columns; each entry's err is filled. */
 JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid,
 			      JET_SETCOLUMN *psetcolumn, unsigned long csetcolumn);
+/* Copy a column of the current record (or, with JET_bitRetrieveCopy, of the
+ * record being prepared) into pvData. *pcbActual is the full length: a
+ * smaller cbData gives JET_wrnBufferTruncated. NULL: JET_wrnColumnNull with
+ * *pcbActual 0. */
 JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid,
 				  JET_COLUMNID columnid, void *pvData, unsigned long cbData,
 				  unsigned long *pcbActual, JET_GRBIT grbit,
 				  JET_RETINFO *pretinfo);
+/* JetRetrieveColumn for cretrievecolumn columns; each entry's cbActual and
+ * err are filled. */
 JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid,
 				   JET_RETRIEVECOLUMN *pretrievecolumn,
 				   unsigned long cretrievecolumn);
+/* Write the prepared record; pvBookmark (optional) receives its bookmark.
+ * Nothing prepared: JET_errUpdateNotPrepared; a unique key taken:
+ * JET_errKeyDuplicate; a NOT NULL column NULL: JET_errNullInvalid; a record
+ * another transaction changed: JET_errWriteConflict. Outside a transaction
+ * the update is atomic and durable on its own. */
 JET_ERR JET_API JetUpdate(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
 			  unsigned long cbBookmark, unsigned long *pcbActual);
+/* JetUpdate with grbit. */
 JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
 			   unsigned long cbBookmark, unsigned long *pcbActual,
 			   const JET_GRBIT grbit);
+/* Delete the current record; the cursor stays between its neighbours. */
 JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
+/* Add *pv to a JET_bitColumnEscrowUpdate column atomically, optionally
+ * returning the old value. */
 JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid,
 				JET_COLUMNID columnid, void *pv, unsigned long cbMax,
 				void *pvOld, unsigned long cbOldMax,
 				unsigned long *pcbOldActual, JET_GRBIT grbit);
 
 /* Online (external) backup and restore */
+/* Copy the instance's databases and logs into folder szBackupPath, consistent
+ * as of the end of the copy (JET_bitBackupIncremental: the logs only). */
 JET_ERR JET_API JetBackupA(JET_PCSTR szBackupPath, JET_GRBIT grbit,
 			   JET_PFNSTATUS pfnStatus);
+/* JetBackup for one instance. */
 JET_ERR JET_API JetBackupInstanceA(JET_INSTANCE instance, JET_PCSTR szBackupPath,
 				   JET_GRBIT grbit, JET_PFNSTATUS pfnStatus);
+/* Start an online backup done by the caller: JetGetAttachInfo,
+ * JetOpenFile/JetReadFile/JetCloseFile for each file, JetGetLogInfo, the
+ * same for the logs, JetTruncateLog, JetEndExternalBackup. A second
+ * concurrent backup: JET_errBackupInProgress. */
 JET_ERR JET_API JetBeginExternalBackup(JET_GRBIT grbit);
+/* JetBeginExternalBackup for one instance. */
 JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit);
+/* The database files to copy, as a list of NUL-terminated names ending in an
+ * empty name. Out of sequence: JET_errInvalidBackupSequence; no backup:
+ * JET_errNoBackup. */
 JET_ERR JET_API JetGetAttachInfoA(char *szz, unsigned long cbMax,
 				  unsigned long *pcbActual);
+/* JetGetAttachInfo for one instance. */
 JET_ERR JET_API JetGetAttachInfoInstanceA(JET_INSTANCE instance, char *szz,
 					  unsigned long cbMax, unsigned long *pcbActual);
+/* Open a file named by JetGetAttachInfo/JetGetLogInfo for reading;
+ * its size in *pulFileSizeLow/High. */
 JET_ERR JET_API JetOpenFileA(const char *szFileName, JET_HANDLE *phfFile,
 			     unsigned long *pulFileSizeLow,
 			     unsigned long *pulFileSizeHigh);
+/* JetOpenFile for one instance. */
 JET_ERR JET_API JetOpenFileInstanceA(JET_INSTANCE instance, JET_PCSTR szFileName,
 				     JET_HANDLE *phfFile, unsigned long *pulFileSizeLow,
 				     unsigned long *pulFileSizeHigh);
+/* Read the next cb bytes of an opened backup file; pages read are verified
+ * (a bad checksum: JET_errReadVerifyFailure). */
 JET_ERR JET_API JetReadFile(JET_HANDLE hfFile, void *pv, unsigned long cb,
 			    unsigned long *pcbActual);
+/* JetReadFile for one instance. */
 JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile, void *pv,
 				    unsigned long cb, unsigned long *pcbActual);
+/* Close a backup file. */
 JET_ERR JET_API JetCloseFile(JET_HANDLE hfFile);
+/* JetCloseFile for one instance. */
 JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile);
+/* The log files the backup needs, as JetGetAttachInfo lists names. */
 JET_ERR JET_API JetGetLogInfoA(char *szz, unsigned long cbMax, unsigned long *pcbActual);
+/* JetGetLogInfo for one instance. */
 JET_ERR JET_API JetGetLogInfoInstanceA(JET_INSTANCE instance, char *szz,
 				       unsigned long cbMax, unsigned long *pcbActual);
+/* Delete log files that the backup made unnecessary. */
 JET_ERR JET_API JetTruncateLog(void);
+/* JetTruncateLog for one instance. */
 JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance);
+/* End the backup (normally). */
 JET_ERR JET_API JetEndExternalBackup(void);
+/* JetEndExternalBackup for one instance. */
 JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance);
+/* End the backup: JET_bitBackupEndNormal or JET_bitBackupEndAbort. */
 JET_ERR JET_API JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit);
 /* Restore a backup made by JetBackup from folder sz (simplified: no target
  * folder remapping beyond ESE's JetRestoreInstance szDest). */
@@ -1340,8 +1508,38 @@ const char *JetErrorName(JET_ERR err);
  * Unknown numbers give the same text as JetErrorName. Never returns NULL. */
 const char *JetErrorDescription(JET_ERR err);
 
+/*
+ * Table state (libjet extension). Every table carries two signed 64-bit
+ * counters that transactions change by delta; at commit the deltas are
+ * added to the committed values, so concurrent writers of one table never
+ * conflict over them (ESE's escrow idea, per table). jetfs keeps a table's
+ * exact CSV size and row count there. changedNs is the time (unix
+ * nanoseconds) of the last commit that changed the table's records or
+ * counters, or the time JetSetTableChangedTime set. objidTable is the
+ * table's id: stable for the table's life and never reused. All of it is
+ * transacted, logged and recovered like data, and read from the session's
+ * snapshot plus its own changes.
+ */
+#define JET_ctableCounters 2
+typedef struct JET_TABLESTATE {
+	unsigned long cbStruct;
+	unsigned long objidTable;
+	long long rgCounter[JET_ctableCounters];
+	unsigned long long changedNs;
+} JET_TABLESTATE;
+JET_ERR JET_API JetGetTableState(JET_SESID sesid, JET_TABLEID tableid, JET_TABLESTATE *pstate);
+/* Must be in a transaction (JET_errNotInTransaction), table opened for
+ * writing. iCounter < JET_ctableCounters. */
+JET_ERR JET_API JetAddTableCounter(JET_SESID sesid, JET_TABLEID tableid, unsigned long iCounter,
+				   long long delta);
+/* The time the next commit records as the table's change time (as utimes
+ * does for a file); 0 goes back to the commit's own time. */
+JET_ERR JET_API JetSetTableChangedTime(JET_SESID sesid, JET_TABLEID tableid,
+				       unsigned long long changedNs);
+
 #ifdef __cplusplus
 }
 #endif
 
 #endif /* JET_H */
+

@@ -1526,6 +1526,10 @@ typedef struct JET_TABLESTATE {
 	unsigned long objidTable;
 	long long rgCounter[JET_ctableCounters];
 	unsigned long long changedNs;
+	/* Commits that changed the table's records or counters: a program that
+	 * adds 1 to one of its counters in every commit that changes the table
+	 * can tell, by comparing, whether someone else changed it meanwhile. */
+	unsigned long long cModifications;
 } JET_TABLESTATE;
 JET_ERR JET_API JetGetTableState(JET_SESID sesid, JET_TABLEID tableid, JET_TABLESTATE *pstate);
 /* Must be in a transaction (JET_errNotInTransaction), table opened for

@@ -33,6 +33,7 @@ JET_ERR JET_API JetGetTableState(JET_SESID sesid, JET_TABLEID tableid, JET_TABLE
 	for (int i = 0; i < JET_ctableCounters; i++)
 		pstate->rgCounter[i] = info.counter[i];
 	pstate->changedNs = info.changed_ns;
+	pstate->cModifications = info.modifications;
 HandleError:
 	api_leave(s);
 	return err;

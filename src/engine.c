@@ -125,6 +125,7 @@ void eng_dir_encode(const eng_tree_info *in, uint8_t out[DIR_VAL_SIZE])
 	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
 		put_le64(out + 8 + 8 * i, (uint64_t)in->counter[i]);
 	put_le64(out + 8 + 8 * ENG_TREE_COUNTERS, in->changed_ns);
+	put_le64(out + 16 + 8 * ENG_TREE_COUNTERS, in->modifications);
 }
 
 JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out)
@@ -136,6 +137,7 @@ JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out)
 	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
 		out->counter[i] = (int64_t)get_le64(v + 8 + 8 * i);
 	out->changed_ns = get_le64(v + 8 + 8 * ENG_TREE_COUNTERS);
+	out->modifications = get_le64(v + 16 + 8 * ENG_TREE_COUNTERS);
 	return JET_errSuccess;
 }
 
@@ -794,7 +796,7 @@ JET_ERR eng_db_create(jinst *inst, const char *path, bool overwrite, jdb **out)
 		uint32_t objids[2] = {OBJID_CATALOG, OBJID_CATALOG_NAME};
 		for (int i = 0; i < 2; i++) {
 			uint8_t key[4], val[DIR_VAL_SIZE];
-			eng_tree_info info = {roots[i], {0}, eng_now_ns()};
+			eng_tree_info info = {roots[i], {0}, eng_now_ns(), 0};
 			eng_dir_key(objids[i], key);
 			eng_dir_encode(&info, val);
 			Call(bt_put(&w, &dir_root, key, 4, val, sizeof(val), 0));

@@ -209,6 +209,7 @@ typedef struct eng_tree_info {
 	uint32_t root;
 	int64_t counter[ENG_TREE_COUNTERS];
 	uint64_t changed_ns;
+	uint64_t modifications; /* commits that changed the tree or its counters */
 } eng_tree_info;
 /* As the read context sees it: the snapshot plus the transaction's deltas. */
 JET_ERR eng_read_tree_info(eng_read *r, uint32_t objid, eng_tree_info *out);

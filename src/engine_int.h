@@ -115,6 +115,7 @@ typedef struct txn_tree {
 	bool created, dropped;
 	int64_t delta[ENG_TREE_COUNTERS]; /* counter changes, merged at commit */
 	uint64_t changed_set;    /* explicit change time, 0: the commit's */
+	uint64_t mods_set;       /* replay: the logged modification count */
 	bool info_dirty;         /* deltas or change time given */
 } txn_tree;
 
@@ -200,8 +201,9 @@ JET_ERR eng_db_publish(jdb *db, uint64_t ver, uint32_t dir_root, jet_lsn lsn_end
 		       uint64_t time_ns);
 uint64_t eng_new_stamp(jinst *inst);
 JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *proot);
-/* A directory entry: u32 root, u32 zero, i64 counters, u64 changed_ns. */
-#define DIR_VAL_SIZE (8 + 8 * ENG_TREE_COUNTERS + 8)
+/* A directory entry: u32 root, u32 zero, i64 counters, u64 changed_ns,
+ * u64 modifications. */
+#define DIR_VAL_SIZE (8 + 8 * ENG_TREE_COUNTERS + 16)
 JET_ERR eng_dir_get(jdb *db, uint32_t dir_root, uint32_t objid, eng_tree_info *out);
 void eng_dir_encode(const eng_tree_info *in, uint8_t out[DIR_VAL_SIZE]);
 JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out);
@@ -221,7 +223,7 @@ void lock_table_destroy(lock_table *lt);
 JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid);
 /* Replay: make the tree's directory values these at commit. */
 JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *counter,
-			  uint64_t changed_ns);
+			  uint64_t changed_ns, uint64_t modifications);
 void txn_release_db(jsess *s, jdb *db); /* a database going away */
 JET_ERR eng_sess_begin_internal(jinst *inst, bool replay, jsess **out);
 

@@ -63,13 +63,14 @@ JET_ERR logrec_decode(uint8_t type, const uint8_t *p, size_t cb, logrec *out)
 	case LOGREC_ABORT:
 		return cb == 0 ? JET_errSuccess : JET_errLogFileCorrupt;
 	case LOGREC_TREEINFO:
-		if (cb != 29)
+		if (cb != 37)
 			return JET_errLogFileCorrupt;
 		out->slot = p[0];
 		out->objid = get_le32(p + 1);
 		out->counter[0] = (int64_t)get_le64(p + 5);
 		out->counter[1] = (int64_t)get_le64(p + 13);
 		out->changed_ns = get_le64(p + 21);
+		out->modifications = get_le64(p + 29);
 		return JET_errSuccess;
 	default:
 		return JET_errLogFileCorrupt;
@@ -136,14 +137,15 @@ JET_ERR logrec_abort(jlog *l)
 }
 
 JET_ERR logrec_treeinfo(jlog *l, uint8_t slot, uint32_t objid, const int64_t counter[2],
-			uint64_t changed_ns)
+			uint64_t changed_ns, uint64_t modifications)
 {
-	uint8_t buf[29];
+	uint8_t buf[37];
 	buf[0] = slot;
 	put_le32(buf + 1, objid);
 	put_le64(buf + 5, (uint64_t)counter[0]);
 	put_le64(buf + 13, (uint64_t)counter[1]);
 	put_le64(buf + 21, changed_ns);
+	put_le64(buf + 29, modifications);
 	jlog_piece piece = {buf, sizeof(buf)};
 	return jlog_append(l, LOGREC_TREEINFO, &piece, 1, NULL);
 }

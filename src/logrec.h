@@ -18,7 +18,8 @@
  *   COMMIT u64 unix time in ns, u8 n, n x (u8 slot, u64 new version)
  *   ABORT  (nothing)
  *   TREEINFO u8 slot, u32 objid, i64 counters[ENG_TREE_COUNTERS], u64
- *          changed_ns: the tree's directory values after this commit
+ *          changed_ns, u64 modifications: the tree's directory values after
+ *          this commit
  *          (absolute, so replay needs no arithmetic)
  * slot is the database's attachment slot, recorded in the checkpoint file.
  */
@@ -56,6 +57,7 @@ typedef struct logrec {
 	uint64_t time_ns;
 	int64_t counter[2];
 	uint64_t changed_ns;
+	uint64_t modifications;
 	uint8_t ndbs;
 	struct {
 		uint8_t slot;
@@ -77,6 +79,6 @@ JET_ERR logrec_commit(jlog *l, uint64_t time_ns, uint8_t ndbs, const uint8_t *sl
 		      const uint64_t *versions, jet_lsn *plsn);
 JET_ERR logrec_abort(jlog *l);
 JET_ERR logrec_treeinfo(jlog *l, uint8_t slot, uint32_t objid, const int64_t counter[2],
-			uint64_t changed_ns);
+			uint64_t changed_ns, uint64_t modifications);
 
 #endif

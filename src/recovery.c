@@ -66,7 +66,7 @@ static JET_ERR apply_record(jsess *rs, jdb *db, const logrec *lr)
 	case LOGREC_DROP:
 		return eng_tree_drop(rs, db, lr->objid);
 	case LOGREC_TREEINFO:
-		return txn_set_tree_info(rs, db, lr->objid, lr->counter, lr->changed_ns);
+		return txn_set_tree_info(rs, db, lr->objid, lr->counter, lr->changed_ns, lr->modifications);
 	default:
 		return JET_errLogFileCorrupt;
 	}

@@ -763,7 +763,7 @@ JET_ERR eng_tree_set_changed(jsess *s, jdb *db, uint32_t objid, uint64_t changed
 }
 
 JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *counter,
-			  uint64_t changed_ns)
+			  uint64_t changed_ns, uint64_t modifications)
 {
 	txn_tree *t;
 	eng_tree_info snap;
@@ -777,6 +777,7 @@ JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *coun
 	for (int i = 0; i < ENG_TREE_COUNTERS; i++)
 		t->delta[i] = counter[i] - snap.counter[i];
 	t->changed_set = changed_ns;
+	t->mods_set = modifications;
 	t->info_dirty = true;
 	p->writes++;
 	return JET_errSuccess;
@@ -1113,12 +1114,13 @@ static JET_ERR commit_part(jsess *s, part_commit *pc, bool log, uint64_t now)
 			ninfo.changed_ns = t->changed_set;
 		else if (content || t->info_dirty)
 			ninfo.changed_ns = now;
+		ninfo.modifications = t->mods_set ? t->mods_set : ninfo.modifications + 1;
 		uint8_t val[DIR_VAL_SIZE];
 		eng_dir_encode(&ninfo, val);
 		Call(bt_put(&cw, &pc->dir_root, dkey, 4, val, sizeof(val), 0));
 		if (log)
 			Call(logrec_treeinfo(inst->log, db->slot, t->objid, ninfo.counter,
-					     ninfo.changed_ns));
+					     ninfo.changed_ns, ninfo.modifications));
 	}
 HandleError:
 	return err;

@@ -46,7 +46,7 @@ START_TEST(test_table_state)
 	JET_TABLEID ta, tb;
 	JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0, 0};
 	JET_COLUMNID col;
-	JET_TABLESTATE st = {sizeof(st), 0, {0, 0}, 0};
+	JET_TABLESTATE st = {sizeof(st), 0, {0, 0}, 0, 0};
 
 	ck_assert_int_eq(JetBeginSession(inst, &a, "", ""), 0);
 	ck_assert_int_eq(JetBeginSession(inst, &b, "", ""), 0);
@@ -81,6 +81,17 @@ START_TEST(test_table_state)
 	ck_assert_int_eq(st.rgCounter[0], 42);
 	ck_assert_int_eq(st.rgCounter[1], -1);
 	ck_assert_uint_gt(st.changedNs, 0);
+	unsigned long long mods = st.cModifications;
+	/* a commit that changes a record counts too */
+	ck_assert_int_eq(JetBeginTransaction(a), 0);
+	ck_assert_int_eq(JetPrepareUpdate(a, ta, JET_prepInsert), 0);
+	long v = 5;
+	ck_assert_int_eq(JetSetColumn(a, ta, col, &v, 4, 0, NULL), 0);
+	ck_assert_int_eq(JetUpdate(a, ta, NULL, 0, NULL), 0);
+	ck_assert_int_eq(JetCommitTransaction(a, 0), 0);
+	ck_assert_int_eq(JetGetTableState(a, ta, &st), 0);
+	ck_assert_uint_eq(st.cModifications, mods + 1);
+	mods = st.cModifications;
 
 	ck_assert_int_eq(JetBeginTransaction(a), 0);
 	ck_assert_int_eq(JetAddTableCounter(a, ta, 0, 1000), 0);
@@ -109,6 +120,7 @@ START_TEST(test_table_state)
 	ck_assert_int_eq(st.rgCounter[0], 42);
 	ck_assert_int_eq(st.rgCounter[1], -1);
 	ck_assert_uint_eq(st.changedNs, 1234567890123456789ull);
+	ck_assert_uint_eq(st.cModifications, mods + 1);
 	ck_assert_int_eq(JetGetTableState(a, 0, &st), JET_errInvalidTableId);
 	ck_assert_int_eq(JetCloseTable(a, ta), 0);
 	ck_assert_int_eq(JetEndSession(a, 0), 0);

@@ -1546,4 +1546,3 @@ JET_ERR JET_API JetSetTableChangedTime(JET_SESID sesid, JET_TABLEID tableid,
 #endif
 
 #endif /* JET_H */
-

@@ -76,9 +76,11 @@ static JET_ERR ddl_end(ddl *d, JET_ERR err)
 				err = errC;
 				if (eng_txn_level(d->s->eng) == level)
 					(void)eng_txn_rollback(d->s->eng, false);
+				cursor_forget_views(d->s);
 			}
 		} else {
 			(void)eng_txn_rollback(d->s->eng, false);
+			cursor_forget_views(d->s);
 		}
 	}
 	d->txn = false;
@@ -161,7 +163,9 @@ static JET_ERR column_validate(const char *name, JET_COLTYP coltyp, unsigned lon
 	if (coltyp_text(coltyp)) {
 		if (cp == 0)
 			cp = 1252;
-		if (cp != 1252 && cp != 1200)
+		/* 65001 (UTF-8) is a libjet addition: bytes as they are, keys
+		 * folded like 1252's. */
+		if (cp != 1252 && cp != 1200 && cp != 65001)
 			return JET_errInvalidCodePage;
 	} else {
 		cp = 0;
@@ -825,7 +829,7 @@ static JET_ERR set_current_index(JET_SESID sesid, JET_TABLEID tableid, const cha
 	Call(cursor_set_index(c, &r, ix, (grbit & JET_bitNoMove) != 0));
 HandleError:
 	if (reading) {
-		cursor_park(c);
+		cursor_park(c, &r);
 		eng_read_end(&r);
 	}
 	api_leave(s);

@@ -78,6 +78,10 @@ void api_tableid_free(JET_TABLEID tableid);
  * implemented by cursor.c. close_from_level: close cursors opened at a
  * transaction level >= this one (0 closes all). */
 void cursor_close_session_cursors(api_sess *s, int close_from_level);
+/* After any rollback: the session's cursors drop every state tagged with an
+ * eng_read view (saved b+tree positions, cached roots and record copies),
+ * because a view seen before the rollback may be seen again after it. */
+void cursor_forget_views(api_sess *s);
 
 /* Copies a string result into a caller buffer with ESE's truncation rules:
  * too small -> JET_errBufferTooSmall? (ESE uses JET_errInvalidBufferSize for

@@ -51,7 +51,7 @@ static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bo
 static JET_ERR call_leave(cur_call *cc, JET_ERR err)
 {
 	if (cc->reading) {
-		cursor_park(cc->c);
+		cursor_park(cc->c, &cc->r);
 		eng_read_end(&cc->r);
 		cc->reading = false;
 	}
@@ -293,6 +293,7 @@ JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, unsign
 	memcpy(c->pk, save + TBL_KEY_BUF, cbP);
 	c->cbPk = cbP;
 	c->rec_view = 0;
+	c->bt_at = false;
 	Call(err);
 	*pcrec = n;
 HandleError:
@@ -624,11 +625,13 @@ static JET_ERR txn_wrap_end(api_sess *s, bool implicit, JET_ERR err)
 		if (errC < 0) {
 			if (eng_txn_level(s->eng) > 0)
 				(void)eng_txn_rollback(s->eng, true);
+			cursor_forget_views(s);
 			return errC;
 		}
 		return err;
 	}
 	(void)eng_txn_rollback(s->eng, true);
+	cursor_forget_views(s);
 	return err;
 }
 

@@ -250,6 +250,7 @@ JET_ERR JET_API JetRollback(JET_SESID sesid, JET_GRBIT grbit)
 	/* ESE closes the tables opened inside the levels rolled back. */
 	cursor_close_session_cursors(s, (grbit & JET_bitRollbackAll) ? 1 : level);
 	err = eng_txn_rollback(s->eng, (grbit & JET_bitRollbackAll) != 0);
+	cursor_forget_views(s);
 HandleError:
 	api_leave(s);
 	return err;

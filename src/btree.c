@@ -65,7 +65,11 @@
  * CURSORS keep the path (pgno, slot, count per level) and pin only the
  * current leaf while positioned; moving to a neighbour leaf re-gets the
  * branch pages by number, which is cheap in the cache and safe because the
- * tree a cursor reads is immutable.
+ * tree a cursor reads is immutable.  bt_cursor_suspend drops the leaf pin
+ * but keeps the path; the leaf is re-pinned by number (cur_leaf) when the
+ * entry is next read, so a cursor can hold a position between API calls
+ * without pinning anything: its caller must know the tree is unchanged and
+ * its pages not freed meanwhile (see btree.h).
  */
 #include "btree.h"
 #include "os.h"
@@ -1233,7 +1237,7 @@ struct bt_cursor {
 	struct {
 		uint32_t pgno, idx, n;
 	} path[BT_MAX_DEPTH];
-	jbuf *leaf; /* pinned while CUR_ON */
+	jbuf *leaf; /* pinned while CUR_ON, unless suspended (NULL: re-pin on use) */
 	uint8_t *vbuf;
 	size_t vcap;
 };
@@ -1274,6 +1278,30 @@ void bt_cursor_reset(bt_cursor *cur, uint32_t root)
 }
 
 bool bt_cursor_positioned(const bt_cursor *cur) { return cur->state == CUR_ON; }
+
+void bt_cursor_suspend(bt_cursor *cur)
+{
+	if (cur)
+		cur_unpin(cur);
+}
+
+/* The current leaf, pinned: a suspended cursor re-gets it by page number
+ * and checks it still has the entry count the path recorded. */
+static JET_ERR cur_leaf(bt_cursor *cur, const uint8_t **pp)
+{
+	if (JET_UNLIKELY(!cur->leaf)) {
+		jbuf *b;
+		CallR(get_node(cur->c, cur->path[cur->depth - 1].pgno, 0, &b));
+		if (pg_n(b->data) != cur->path[cur->depth - 1].n ||
+		    cur->path[cur->depth - 1].idx >= cur->path[cur->depth - 1].n) {
+			jcache_release(cur->c, b);
+			return JET_errDatabaseCorrupted;
+		}
+		cur->leaf = b;
+	}
+	*pp = cur->leaf->data;
+	return JET_errSuccess;
+}
 
 /* Descends from path level d (whose pgno and idx are set) to a leaf, taking
  * the first (leftmost) or last child at each level below; pins the leaf. */
@@ -1463,16 +1491,20 @@ JET_ERR bt_seek(bt_cursor *cur, const void *key, size_t cbKey, bt_seek_mode mode
 	return JET_errSuccess;
 }
 
-static const uint8_t *cur_cell(const bt_cursor *cur)
+static JET_ERR cur_cell(bt_cursor *cur, const uint8_t **pc)
 {
-	return pg_cell(cur->leaf->data, cur->path[cur->depth - 1].idx);
+	const uint8_t *p;
+	CallR(cur_leaf(cur, &p));
+	*pc = pg_cell(p, cur->path[cur->depth - 1].idx);
+	return JET_errSuccess;
 }
 
 JET_ERR bt_cursor_key(bt_cursor *cur, const void **pkey, size_t *pcbKey)
 {
+	const uint8_t *c;
 	if (cur->state != CUR_ON)
 		return JET_errNoCurrentRecord;
-	const uint8_t *c = cur_cell(cur);
+	CallR(cur_cell(cur, &c));
 	*pkey = leaf_key(c);
 	*pcbKey = leaf_klen(c);
 	return JET_errSuccess;
@@ -1480,9 +1512,10 @@ JET_ERR bt_cursor_key(bt_cursor *cur, const void **pkey, size_t *pcbKey)
 
 JET_ERR bt_cursor_value_size(bt_cursor *cur, size_t *pcbVal)
 {
+	const uint8_t *c;
 	if (cur->state != CUR_ON)
 		return JET_errNoCurrentRecord;
-	const uint8_t *c = cur_cell(cur);
+	CallR(cur_cell(cur, &c));
 	*pcbVal = leaf_ovf(c) ? get_le32(leaf_val(c)) : leaf_vbytes(c);
 	return JET_errSuccess;
 }
@@ -1502,9 +1535,10 @@ static JET_ERR buf_reserve(uint8_t **buf, size_t *cap, size_t need)
 
 JET_ERR bt_cursor_value(bt_cursor *cur, const void **pval, size_t *pcbVal)
 {
+	const uint8_t *c;
 	if (cur->state != CUR_ON)
 		return JET_errNoCurrentRecord;
-	const uint8_t *c = cur_cell(cur);
+	CallR(cur_cell(cur, &c));
 	if (!leaf_ovf(c)) {
 		*pval = leaf_val(c);
 		*pcbVal = leaf_vbytes(c);

@@ -113,6 +113,15 @@ JET_ERR bt_last(bt_cursor *cur);
 JET_ERR bt_next(bt_cursor *cur);
 JET_ERR bt_prev(bt_cursor *cur);
 bool bt_cursor_positioned(const bt_cursor *cur); /* on an entry */
+/* Releases the cursor's pin on its leaf but keeps its position (the path of
+ * page numbers and slots): the next bt_next/bt_prev/bt_cursor_key/value
+ * re-pins the leaf by number. Only valid if, until then, the tree the
+ * cursor reads stays unchanged and none of its pages is freed (a published
+ * tree its reader keeps pinned); a cursor must not hold a pin across calls
+ * of an API that lets pages be retired meanwhile, so suspend it instead.
+ * A re-pinned leaf that no longer matches the path gives
+ * JET_errDatabaseCorrupted. */
+void bt_cursor_suspend(bt_cursor *cur);
 /* The current entry. Pointers stay valid until the cursor moves, is reset or
  * closed. An out-of-line value is assembled into a buffer the cursor owns. */
 JET_ERR bt_cursor_key(bt_cursor *cur, const void **pkey, size_t *pcbKey);

@@ -2,14 +2,17 @@
  * cursor.c - cursors on tables: positioning by saved key, moves, seeks,
  * index ranges, bookmarks (see cursor.h for the position model).
  *
- * Why re-seek instead of keeping a b+tree position between calls: a b+tree
- * cursor pins its leaf, and between two Jet* calls of a session other
- * sessions commit, the space map frees superseded pages and our own writes
- * change private pages in place. Holding a position across calls would pin
- * pages that may be discarded or rewritten. So every call begins from the
- * saved entry key (one descent, a few cached pages), and cursor_park
- * releases the b+tree cursor when the call ends. Within one call a
- * multi-row JetMove steps with bt_next/bt_prev.
+ * Keeping a b+tree position between calls: a b+tree cursor pins its leaf,
+ * and between two Jet* calls of a session other sessions commit, the space
+ * map frees superseded pages and our own writes change private pages in
+ * place, so no pin may outlive a call (a retired page is discarded from the
+ * cache, which must not hold it pinned). cursor_park therefore suspends the
+ * b+tree cursor (no pin, path kept) and tags it with the call's view; the
+ * next call resumes it (cur_resume) only under the rules in cursor.h, and
+ * checks that the entry it lands on still has the saved key, so any code
+ * that moves the saved key without the b+tree cursor merely costs a
+ * re-seek. A JetMove scan thus steps to the next slot of the leaf instead
+ * of descending from the root on every call.
  *
  * Ordering helpers compare keys as the tree does: memcmp, a prefix first.
  * Seek semantics follow ESE for keys with fewer segments than the index: an
@@ -118,6 +121,7 @@ void cursor_set_def(api_cursor *c, tbl_def *td)
 	c->ix = ix;
 	c->ix_objid = ix ? ix->objid : td->objid;
 	c->rec_view = 0;
+	c->bt_at = false;
 	if (c->edit) {
 		/* The edit was made with the old schema; keep it (columns only
 		 * get added), record.c reads the same ids. */
@@ -131,20 +135,80 @@ void cursor_reset_position(api_cursor *c)
 	c->cbPk = 0;
 	c->rec_view = 0;
 	c->range = false;
+	c->bt_at = false;
 }
 
-void cursor_park(api_cursor *c)
+void cursor_park(api_cursor *c, eng_read *r)
 {
-	if (c->bt)
+	if (!c->bt)
+		return;
+	if (c->bt_at && c->pos == CUR_ON && r->view != 0 && c->bt_objid == c->ix_objid &&
+	    bt_cursor_positioned(c->bt) && !eng_read_is_private(r, c->ix_objid)) {
+		bt_cursor_suspend(c->bt);
+		c->bt_view = r->view;
+	} else if (c->bt_view != 0 && c->bt_view == r->view) {
+		/* Not used by this call (JetRetrieveColumn): stays suspended. */
+		bt_cursor_suspend(c->bt);
+	} else {
 		bt_cursor_reset(c->bt, 0);
+		c->bt_view = 0;
+	}
+	c->bt_at = false;
 }
 
-/* Points the b+tree cursor at the current index's tree as r sees it. */
+void cursor_forget_views(api_sess *s)
+{
+	api_cursor *c;
+
+	TAILQ_FOREACH(c, &s->cursors, link)
+	{
+		if (c->bt)
+			bt_cursor_reset(c->bt, 0);
+		c->bt_view = 0;
+		c->bt_at = false;
+		c->root_view = 0;
+		c->rec_view = 0;
+	}
+}
+
+/* Can the suspended b+tree position be continued in this call? See the
+ * rules in cursor.h; the entry must also still carry the saved key. */
+static bool cur_resume(api_cursor *c, eng_read *r)
+{
+	const void *k;
+	size_t ck;
+
+	if (!c->bt || c->bt_view == 0 || c->bt_view != r->view || c->bt_objid != c->ix_objid ||
+	    c->pos != CUR_ON)
+		return false;
+	if (eng_read_is_private(r, c->ix_objid))
+		return false;
+	if (bt_cursor_key(c->bt, &k, &ck) < 0)
+		return false; /* the re-seek reports any real error */
+	if (ck != c->cbEkey || memcmp(k, c->ekey, ck) != 0)
+		return false;
+	c->bt_at = true;
+	return true;
+}
+
+/* Points the b+tree cursor at the current index's tree as r sees it. The
+ * root of a published tree is cached by view (cursor.h). */
 static JET_ERR cur_bt(api_cursor *c, eng_read *r)
 {
 	uint32_t root;
+	bool priv = eng_read_is_private(r, c->ix_objid);
 
-	CallR(eng_read_root(r, c->ix_objid, &root));
+	c->bt_at = false;
+	c->bt_view = 0;
+	if (!priv && r->view != 0 && c->root_view == r->view && c->root_objid == c->ix_objid) {
+		root = c->root;
+	} else {
+		CallR(eng_read_root(r, c->ix_objid, &root));
+		c->root_view = priv ? 0 : r->view;
+		c->root_objid = c->ix_objid;
+		c->root = root;
+	}
+	c->bt_objid = c->ix_objid;
 	if (!c->bt)
 		return bt_cursor_open(eng_db_cache(r->db), root, &c->bt);
 	bt_cursor_reset(c->bt, root);
@@ -210,6 +274,7 @@ static JET_ERR cur_take(api_cursor *c, eng_read *r, bool fwd)
 	}
 	c->pos = CUR_ON;
 	c->rec_view = r->view;
+	c->bt_at = true;
 	err = JET_errSuccess;
 HandleError:
 	return err;
@@ -253,7 +318,11 @@ static JET_ERR cur_step(api_cursor *c, eng_read *r, bool fwd, bool *positioned)
 		*positioned = err >= 0;
 		return err;
 	}
+	if (!*positioned)
+		*positioned = cur_resume(c, r);
 	if (*positioned) {
+		c->bt_at = false;
+		c->bt_view = 0;
 		err = fwd ? bt_next(c->bt) : bt_prev(c->bt);
 	} else {
 		CallR(cur_bt(c, r));
@@ -407,6 +476,7 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 
 	if (cbPk == 0 || cbPk > TBL_KEY_BUF)
 		return JET_errInvalidBookmark;
+	c->bt_at = false;
 	err = tbl_read_record(r, c->td, pk, cbPk, &c->rec, &c->capRec, &c->cbRec);
 	if (err == JET_errRecordNotFound) {
 		c->rec_view = 0;
@@ -442,6 +512,7 @@ JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool n
 
 	c->key_made = false;
 	c->range = false;
+	c->bt_at = false;
 	if (ix == c->ix && c->pos == CUR_ON)
 		return JET_errSuccess; /* ESE: the same index keeps the position */
 	if (nomove && c->pos == CUR_ON) {

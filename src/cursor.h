@@ -2,15 +2,25 @@
  * cursor.h - a JET_TABLEID: a cursor on a table, its current index and
  * position, the key being made, the index range and the update in progress.
  *
- * Position model. A cursor remembers where it is by key, never by page:
- * the current index entry's key (for a secondary index that includes or
- * accompanies the primary key) and the primary key (the bookmark). The
- * b+tree cursor is only used within one Jet* call; each call re-seeks from
- * the saved key, so another session's commit, a write of our own, or a
- * rollback can never leave the cursor pointing at a page that changed.
+ * Position model. A cursor remembers where it is by key: the current
+ * index entry's key (for a secondary index that includes or accompanies
+ * the primary key) and the primary key (the bookmark). That key is the
+ * truth; the b+tree position is a hint. At the end of each Jet* call the
+ * b+tree cursor is suspended (its leaf unpinned, its path of page numbers
+ * kept) and tagged with the eng_read view it was taken in; the next call
+ * continues from it only when its view is the same, the tree is not the
+ * transaction's private copy, and the entry there still has the saved key.
+ * Otherwise it re-seeks from the saved key. Why that is safe: an equal view
+ * names the same committed version (outside a transaction the current one,
+ * whose pages cannot be retired while it is current; inside, the pinned
+ * snapshot), and a published tree of a version never changes. Private
+ * trees change in place and are freed by a rollback, so no position in
+ * one outlives its call; a rollback also forgets every view the session's
+ * cursors hold (cursor_forget_views), as the engine's view may repeat
+ * after one. The tree root is cached by view under the same rules.
  * The current record's bytes are copied once into a per-cursor buffer,
- * tagged with the eng_read view they were read in; JetRetrieveColumn uses
- * that copy without touching the tree while the view is unchanged.
+ * tagged with the view they were read in; JetRetrieveColumn uses that copy
+ * without touching the tree while the view is unchanged.
  */
 #ifndef JET_CURSOR_H
 #define JET_CURSOR_H
@@ -55,7 +65,12 @@ struct api_cursor {
 	size_t cbRec, capRec;
 	uint64_t rec_view; /* view the copy was read in; 0 = not valid */
 
-	bt_cursor *bt; /* per-call positioning only (see above) */
+	bt_cursor *bt;    /* suspended between calls (see above) */
+	uint64_t bt_view; /* view bt's position may be resumed in; 0 = none */
+	uint32_t bt_objid; /* tree bt reads */
+	bool bt_at;       /* within the call: bt is on the current entry */
+	uint64_t root_view; /* cached root of ix_objid for this view; 0 = none */
+	uint32_t root_objid, root;
 
 	/* the key being made (JetMakeKey) */
 	uint8_t key[TBL_KEY_BUF];
@@ -100,7 +115,9 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 /* Sets the current index (NULL: clustered) and moves to its first entry
  * unless nomove (then stays on the current record). */
 JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool nomove);
-/* Releases the per-call b+tree position (end of every Jet* call). */
-void cursor_park(api_cursor *c);
+/* Ends the call's use of the b+tree position (end of every Jet* call with
+ * a read context): suspends it for the next call when it may be resumed,
+ * else resets it. */
+void cursor_park(api_cursor *c, eng_read *r);
 
 #endif

@@ -241,6 +241,7 @@ JET_ERR tbl_def_get(eng_read *r, uint32_t objid, tbl_def **out)
 	tbl_dbstate *st;
 	tbl_def *td = NULL, **pp;
 	uint32_t root = 0;
+	uint64_t mods = 0;
 	bool cacheable;
 
 	Call(dbstate_get(r->db, &st));
@@ -251,10 +252,13 @@ JET_ERR tbl_def_get(eng_read *r, uint32_t objid, tbl_def **out)
 	}
 	cacheable = !eng_read_is_private(r, OBJID_CATALOG);
 	if (cacheable) {
-		Call(eng_read_root(r, OBJID_CATALOG, &root));
+		eng_tree_info info;
+		Call(eng_read_tree_info(r, OBJID_CATALOG, &info));
+		root = info.root;
+		mods = info.modifications;
 		pthread_mutex_lock(&st->lock);
 		for (td = st->cache; td; td = td->next)
-			if (td->objid == objid && td->cat_root == root)
+			if (td->objid == objid && td->cat_root == root && td->cat_mods == mods)
 				break;
 		if (td)
 			tbl_def_addref(td);
@@ -268,10 +272,11 @@ JET_ERR tbl_def_get(eng_read *r, uint32_t objid, tbl_def **out)
 	Call(tbl_rt_get(r->db, objid, &td->rt));
 	if (cacheable) {
 		td->cat_root = root;
+		td->cat_mods = mods;
 		pthread_mutex_lock(&st->lock);
 		for (pp = &st->cache; *pp;) {
 			tbl_def *o = *pp;
-			if (o->objid == objid && o->cat_root != root &&
+			if (o->objid == objid && (o->cat_root != root || o->cat_mods != mods) &&
 			    __atomic_load_n(&o->refs, __ATOMIC_ACQUIRE) == 1) {
 				*pp = o->next;
 				o->cached = false;

@@ -68,7 +68,12 @@ typedef struct tbl_rt {
 typedef struct tbl_def {
 	_Atomic uint32_t refs;
 	uint32_t objid;    /* the data tree */
-	uint32_t cat_root; /* catalog root the definition was read from (cache key) */
+	/* Cache key: the catalog state the definition was read from. A root
+	 * page number alone does not name a state once freed pages are reused
+	 * (a later catalog root may get an old root's number), so the key is
+	 * the root with the catalog tree's commit count. */
+	uint32_t cat_root;
+	uint64_t cat_mods;
 	bool cached;       /* held by the database's cache */
 	bool system;       /* MSysObjects: read-only through the API */
 	char name[TBL_NAME_MAX + 1];

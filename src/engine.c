@@ -498,6 +498,8 @@ static bool horizons_locked(jdb *db, uint64_t *preaders, uint64_t *pdurable)
 	jver *oldest = TAILQ_FIRST(&db->versions);
 	uint64_t r = oldest ? oldest->ver : db->current->ver;
 	uint64_t d = db->durable_ckpt_ver;
+	if (db->backup_hold && db->backup_hold < d)
+		d = db->backup_hold;
 	bool moved = r > db->h_readers || d > db->h_durable;
 	if (r > db->h_readers)
 		db->h_readers = r;
@@ -536,6 +538,15 @@ static uint8_t *published_bits(jdb *db, uint32_t n)
 		if (pub_get(db, pg))
 			b[pg >> 3] |= (uint8_t)(1u << (pg & 7));
 	return b;
+}
+
+void eng_db_refresh_horizons(jdb *db)
+{
+	uint64_t r, d;
+	pthread_mutex_lock(&db->mu);
+	bool moved = horizons_locked(db, &r, &d);
+	pthread_mutex_unlock(&db->mu);
+	horizon_advance(db, moved, r, d);
 }
 
 void eng_db_unpin(jdb *db, jver *v)
@@ -678,18 +689,29 @@ HandleError:
 }
 
 /* After checkpoints: rewrite the checkpoint file and drop old logs. */
+JET_ERR eng_truncate_logs(jinst *inst)
+{
+	if (!inst->log)
+		return JET_errSuccess;
+	pthread_mutex_lock(&inst->commit_lock);
+	jet_lsn oldest = jlog_end(inst->log);
+	for (int i = 0; i < ENG_MAX_DBS; i++)
+		if (inst->dbs[i] && !inst->dbs[i]->readonly && inst->dbs[i]->ckpt_lsn < oldest)
+			oldest = inst->dbs[i]->ckpt_lsn;
+	if (inst->backup_log_hold && inst->backup_log_hold < oldest)
+		oldest = inst->backup_log_hold;
+	pthread_mutex_unlock(&inst->commit_lock);
+	return jlog_truncate_before(inst->log, oldest);
+}
+
 static JET_ERR after_checkpoints(jinst *inst)
 {
 	JET_ERR err = JET_errSuccess;
 	pthread_mutex_lock(&inst->commit_lock);
 	err = eng_chk_write(inst);
-	jet_lsn oldest = inst->log ? jlog_end(inst->log) : 0;
-	for (int i = 0; i < ENG_MAX_DBS; i++)
-		if (inst->dbs[i] && !inst->dbs[i]->readonly && inst->dbs[i]->ckpt_lsn < oldest)
-			oldest = inst->dbs[i]->ckpt_lsn;
 	pthread_mutex_unlock(&inst->commit_lock);
-	if (err >= 0 && inst->log && inst->p.circular_log)
-		err = jlog_truncate_before(inst->log, oldest);
+	if (err >= 0 && inst->p.circular_log)
+		err = eng_truncate_logs(inst);
 	atomic_store(&inst->log_bytes_at_ckpt, inst->log ? jlog_end(inst->log) : 0);
 	return err;
 }
@@ -887,6 +909,10 @@ JET_ERR eng_db_detach(jinst *inst, jdb *db)
 		return JET_errInvalidParameter;
 	pthread_mutex_lock(&inst->mu);
 	eng_wait_ckpt_idle(inst);
+	if (inst->backup) {
+		pthread_mutex_unlock(&inst->mu);
+		return JET_errBackupInProgress;
+	}
 	jsess *s;
 	TAILQ_FOREACH(s, &inst->sessions, link)
 	{

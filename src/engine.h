@@ -218,6 +218,39 @@ JET_ERR eng_counter_add(jsess *s, jdb *db, uint32_t objid, int idx, int64_t delt
  * 0 restores the default (the commit's own time when the tree changed). */
 JET_ERR eng_tree_set_changed(jsess *s, jdb *db, uint32_t objid, uint64_t changed_ns);
 
+/*
+ * Online backup (ESE's external backup). A backup copies, for each attached
+ * database, its last durable checkpoint: the header pages as they were when
+ * the backup began and the rest of the file, whose checkpointed pages are
+ * kept from reuse until the backup ends (writers go on meanwhile); plus the
+ * log from that checkpoint to the position fixed by eng_backup_logs, served
+ * with everything after it cut off; plus a checkpoint file naming the
+ * databases by the paths the caller chooses. Recovery of such a copy (JetInit
+ * with the copy's folders) gives exactly the state committed at the fixed
+ * log position. One backup per instance at a time.
+ */
+typedef struct eng_backup eng_backup;
+JET_ERR eng_backup_begin(jinst *inst, eng_backup **out); /* JET_errBackupInProgress */
+int eng_backup_ndbs(const eng_backup *b);
+jdb *eng_backup_db(const eng_backup *b, int i);
+uint64_t eng_backup_db_size(const eng_backup *b, int i);
+JET_ERR eng_backup_read_db(eng_backup *b, int i, uint64_t off, void *buf, size_t cb, size_t *pcb);
+/* Flushes the log and fixes the backup's end; the generations to copy are
+ * *pfirst..*plast (file names by jlog_file_name). Idempotent. */
+JET_ERR eng_backup_logs(eng_backup *b, uint32_t *pfirst, uint32_t *plast);
+uint64_t eng_backup_log_size(const eng_backup *b, uint32_t gen);
+JET_ERR eng_backup_read_log(eng_backup *b, uint32_t gen, uint64_t off, void *buf, size_t cb,
+			    size_t *pcb);
+void eng_backup_log_name(const eng_backup *b, uint32_t gen, char *buf, size_t cb);
+/* The checkpoint file for the copy: paths[i] is where database i will be,
+ * absolute or relative to the checkpoint file's folder. *pcb bytes. */
+JET_ERR eng_backup_chk(eng_backup *b, const char *const *paths, uint8_t **pbuf, size_t *pcb);
+const char *eng_inst_base_name(const jinst *inst);
+void eng_backup_end(eng_backup *b);
+/* Deletes log generations no attached database (nor a backup) needs any
+ * more (ESE's JetTruncateLog). */
+JET_ERR eng_truncate_logs(jinst *inst);
+
 /* Fault/crash test hooks. */
 void eng_set_crash_on_fatal(bool);
 

@@ -70,6 +70,9 @@ struct jdb {
 	 * retired "fresh" (space.h). Bit arrays, guarded by the commit lock. */
 	uint8_t *ckpt_dur, *ckpt_pend;
 	uint32_t ckpt_dur_n, ckpt_pend_n;
+	/* An online backup copies this checkpointed version: its pages may
+	 * not be reused until the backup ends (0: no backup). */
+	uint64_t backup_hold;
 	_Atomic uint32_t next_objid;
 	pthread_mutex_t ckpt_lock; /* one checkpoint at a time */
 	lock_table locks;
@@ -105,6 +108,9 @@ struct jinst {
 	 * does, detach and term wait for it (mu + ckpt_idle_cv). */
 	bool ckpt_active;
 	pthread_cond_t ckpt_idle_cv;
+	/* An online backup in progress needs the logs from here (0: none). */
+	jet_lsn backup_log_hold;
+	struct eng_backup *backup;
 };
 
 /* A tree a transaction has written, in one database. */
@@ -196,6 +202,8 @@ bool eng_page_in_checkpoint(const jdb *db, uint32_t pgno);
 uint64_t eng_now_ns(void);
 jver *eng_db_pin_current(jdb *db);
 void eng_db_unpin(jdb *db, jver *v);
+/* Recomputes the reuse horizons (after a backup hold is lifted). */
+void eng_db_refresh_horizons(jdb *db);
 /* Publishes a new version (commit lock held). */
 JET_ERR eng_db_publish(jdb *db, uint64_t ver, uint32_t dir_root, jet_lsn lsn_end,
 		       uint64_t time_ns);

@@ -92,7 +92,16 @@ JET_ERR eng_recover(jinst *inst)
 
 	for (uint32_t i = 0; i < chk.ndbs; i++) {
 		jdb *db = NULL;
-		err = eng_db_open_file(inst, chk.dbs[i].path, false, &db);
+		/* A relative path (a restored backup's checkpoint file) is
+		 * relative to the checkpoint file's folder. */
+		char path[2200];
+		if (chk.dbs[i].path[0] == '/')
+			snprintf(path, sizeof(path), "%s", chk.dbs[i].path);
+		else
+			snprintf(path, sizeof(path), "%s%s%s", inst->p.system_path,
+				 inst->p.system_path[0] && inst->p.system_path[strlen(inst->p.system_path) - 1] != '/' ? "/" : "",
+				 chk.dbs[i].path);
+		err = eng_db_open_file(inst, path, false, &db);
 		if (err == JET_errFileNotFound) {
 			/* Deleted since: nothing of it to recover. */
 			err = JET_errSuccess;

@@ -12,7 +12,12 @@ typedef struct handle_table handle_table;
 extern handle_table api_instances, api_sessions, api_tables;
 
 JET_ERR handle_new(handle_table *t, void *obj, JET_API_PTR *out);
+/* With owner: the slot also records a tag (non-zero) that handle_peek
+ * can require. */
+JET_ERR handle_new_owned(handle_table *t, void *obj, uint32_t owner, JET_API_PTR *out);
 void *handle_get(handle_table *t, JET_API_PTR h);
+/* Lock-free lookup (rules in api_handle.c); owner 0: any. */
+void *handle_peek(handle_table *t, JET_API_PTR h, uint32_t owner);
 void *handle_get_locked(handle_table *t, JET_API_PTR h);
 void handle_free(handle_table *t, JET_API_PTR h);
 void handle_lock(handle_table *t);

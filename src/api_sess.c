@@ -9,10 +9,18 @@
  * JET_errInstanceUnavailable), then marks the session busy with the calling
  * thread; a call from another thread while it is busy is refused at once
  * (JET_errSessionSharingViolation; JET_errSessionInUse for JetEndSession).
- * The busy mark is set under the handle table's lock, so a session cannot
- * be freed between its lookup and the mark.
+ * The lookup takes no lock (handle_peek): the busy mark is set by CAS on
+ * the session found, then the handle is looked up again; only if it still
+ * names that session is the call admitted, and from then on nobody can end
+ * the session under us (JetEndSession needs the mark). A lookup can race
+ * with JetEndSession and CAS a session that is being ended or was already
+ * recycled, so session objects are never freed: they go to a pool
+ * (sess_pool) and are reused, with in_call set to SESS_DEAD while pooled.
+ * When the CAS finds the session busy, the old locked path runs instead
+ * (handle table lock, state checks, CAS), which keeps ESE's error order.
  */
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "api_int.h"
 #include "cursor.h"
@@ -23,32 +31,93 @@ static unsigned long self_id(void)
 	return id ? id : 1;
 }
 
-JET_ERR api_enter_ex(JET_SESID sesid, int flags, api_sess **out)
+#define SESS_DEAD (~0UL) /* in_call of a pooled session: no CAS from 0 succeeds */
+
+static pthread_mutex_t sess_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static api_sess *sess_pool; /* linked through inst (unused while pooled) */
+
+static api_sess *sess_alloc(void)
 {
-	JET_ERR err = JET_errSuccess;
-	if (atomic_load(&api_running_instances) <= 0)
-		return JET_errNotInitialized;
-	handle_lock(&api_sessions);
-	api_sess *s = handle_get_locked(&api_sessions, sesid);
-	if (!s)
-		Error(JET_errInvalidSesid);
+	pthread_mutex_lock(&sess_pool_mu);
+	api_sess *s = sess_pool;
+	if (s)
+		sess_pool = (api_sess *)(void *)s->inst;
+	pthread_mutex_unlock(&sess_pool_mu);
+	if (!s) {
+		s = jet_calloc(1, sizeof(*s));
+		if (s)
+			atomic_store(&s->in_call, SESS_DEAD);
+	}
+	return s;
+}
+
+/* Back to the pool; s must be out of the handle table and marked busy or
+ * dead, so no racing CAS from 0 can succeed on it. */
+static void sess_recycle(api_sess *s)
+{
+	atomic_store(&s->in_call, SESS_DEAD);
+	pthread_mutex_lock(&sess_pool_mu);
+	s->inst = (api_inst *)(void *)sess_pool;
+	sess_pool = s;
+	pthread_mutex_unlock(&sess_pool_mu);
+}
+
+/* The checks that follow the handle's validation, in ESE's order. */
+static JET_ERR enter_state(api_sess *s, int flags)
+{
 	/* Written under the instance's lock, read here without it. */
 	switch (__atomic_load_n(&s->inst->state, __ATOMIC_ACQUIRE)) {
 	case API_INST_RUNNING:
 		break;
 	case API_INST_TERMINATING:
-		Error(JET_errTermInProgress);
+		return JET_errTermInProgress;
 	case API_INST_STOPPED:
 		if (!(flags & API_ENTER_ALLOW_STOPPED))
-			Error(JET_errClientRequestToStopJetService);
+			return JET_errClientRequestToStopJetService;
 		break;
 	default:
-		Error(JET_errNotInitialized);
+		return JET_errNotInitialized;
 	}
 	if (eng_inst_fatal(s->inst->eng) && !(flags & API_ENTER_END_SESSION))
-		Error(JET_errInstanceUnavailable);
-	unsigned long expected = 0;
-	if (!atomic_compare_exchange_strong(&s->in_call, &expected, self_id()))
+		return JET_errInstanceUnavailable;
+	return JET_errSuccess;
+}
+
+JET_ERR api_enter_ex(JET_SESID sesid, int flags, api_sess **out)
+{
+	JET_ERR err = JET_errSuccess;
+	unsigned long self = self_id(), expected = 0;
+	if (atomic_load(&api_running_instances) <= 0)
+		return JET_errNotInitialized;
+
+	/* Fast path: no lock. */
+	api_sess *s = handle_peek(&api_sessions, sesid, 0);
+	if (!s)
+		return JET_errInvalidSesid;
+	if (atomic_compare_exchange_strong(&s->in_call, &expected, self)) {
+		if (handle_peek(&api_sessions, sesid, 0) != s) {
+			/* Ended (and maybe reused) since the lookup. */
+			expected = self;
+			atomic_compare_exchange_strong(&s->in_call, &expected, 0);
+			return JET_errInvalidSesid;
+		}
+		err = enter_state(s, flags);
+		if (err < 0) {
+			atomic_store(&s->in_call, 0);
+			return err;
+		}
+		*out = s;
+		return JET_errSuccess;
+	}
+
+	/* Busy (or being ended): decide under the lock, as before. */
+	handle_lock(&api_sessions);
+	s = handle_get_locked(&api_sessions, sesid);
+	if (!s)
+		Error(JET_errInvalidSesid);
+	Call(enter_state(s, flags));
+	expected = 0;
+	if (!atomic_compare_exchange_strong(&s->in_call, &expected, self))
 		Error((flags & API_ENTER_END_SESSION) ? JET_errSessionInUse
 						      : JET_errSessionSharingViolation);
 	*out = s;
@@ -77,12 +146,14 @@ JET_ERR api_db(api_sess *s, JET_DBID dbid, jdb **out, bool *preadonly)
 
 JET_ERR api_tableid_new(api_cursor *c, JET_TABLEID *out)
 {
-	return handle_new(&api_tables, c, out);
+	return handle_new_owned(&api_tables, c, c->sess->handle, out);
 }
 
+/* Lock-free: the slot's owner tag is checked before c is touched, and a
+ * cursor of s cannot be closed while the caller holds s busy. */
 JET_ERR api_tableid_get(api_sess *s, JET_TABLEID tableid, api_cursor **out)
 {
-	api_cursor *c = handle_get(&api_tables, tableid);
+	api_cursor *c = handle_peek(&api_tables, tableid, s->handle);
 	if (!c || c->sess != s)
 		return JET_errInvalidTableId;
 	*out = c;
@@ -118,9 +189,15 @@ static JET_ERR sess_new(api_inst *i, api_sess **out)
 		Error(JET_errInstanceUnavailable);
 	if (i->nsessions >= eng_inst_params(i->eng)->max_sessions)
 		Error(JET_errOutOfSessions);
-	s = jet_calloc(1, sizeof(*s));
+	s = sess_alloc();
 	if (!s)
 		Error(JET_errOutOfMemory);
+	/* Pooled: in_call is SESS_DEAD, so the reset below races with nobody. */
+	{
+		const size_t at = offsetof(api_sess, in_call), after = at + sizeof(s->in_call);
+		memset(s, 0, at);
+		memset((char *)s + after, 0, sizeof(*s) - after);
+	}
 	s->inst = i;
 	TAILQ_INIT(&s->cursors);
 	Call(eng_sess_begin(i->eng, &s->eng));
@@ -131,6 +208,7 @@ static JET_ERR sess_new(api_inst *i, api_sess **out)
 		goto HandleError;
 	}
 	s->handle = (uint32_t)h;
+	atomic_store(&s->in_call, 0); /* published: callers may enter */
 	TAILQ_INSERT_TAIL(&i->sessions, s, link);
 	i->nsessions++;
 	pthread_mutex_unlock(&i->lock);
@@ -138,7 +216,8 @@ static JET_ERR sess_new(api_inst *i, api_sess **out)
 	return JET_errSuccess;
 HandleError:
 	pthread_mutex_unlock(&i->lock);
-	jet_free(s);
+	if (s)
+		sess_recycle(s);
 	return err;
 }
 
@@ -187,7 +266,7 @@ JET_ERR api_sess_destroy(api_sess *s)
 	TAILQ_REMOVE(&i->sessions, s, link);
 	i->nsessions--;
 	pthread_mutex_unlock(&i->lock);
-	jet_free(s);
+	sess_recycle(s);
 HandleError:
 	return err;
 }

@@ -4,8 +4,15 @@
  *
  * Rules (on top of those in cache.h):
  *  1. One mutex (c->mu) guards every frame's metadata, the hash, the free
- *     list, the clock hand and the counters. A hit takes it once: hash
- *     lookup, pin, bump the use count, unlock. No allocation after create.
+ *     list, the clock hand and the counters, with one exception: the pin
+ *     count is atomic, raised only under c->mu but dropped without it
+ *     (jcache_release takes no lock). So code under c->mu that reads a pin
+ *     of 0 knows the frame is unpinned and stays so until it unlocks; a pin
+ *     it reads as non-zero may drop at any moment, which only makes it skip
+ *     or copy a frame it could have used. The drop is a release and those
+ *     reads acquire, so an unpinned frame's bytes are complete when seen.
+ *     A hit takes c->mu once: hash lookup, pin, bump the use count, unlock.
+ *     No allocation after create.
  *  2. No file I/O happens under c->mu. A frame being read or written has
  *     F_IO set; it stays in the hash (so a second thread missing the same
  *     page finds it and waits on c->io_done instead of reading it twice),
@@ -28,6 +35,7 @@
  *     times survives three full revolutions untouched.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "cache.h"
 
@@ -40,7 +48,7 @@
 
 typedef struct frame {
 	jbuf buf; /* first, so a caller's jbuf * is the frame * */
-	uint32_t pin;
+	_Atomic uint32_t pin; /* see rule 1 */
 	uint8_t flags;
 	uint8_t usage;
 	int32_t next;       /* hash chain, or free list */
@@ -60,7 +68,7 @@ struct jcache {
 	uint32_t hash_shift;
 	int32_t free_head;
 	uint32_t hand;
-	uint32_t npinned, ndirty, nio;
+	uint32_t ndirty, nio;
 	jcache_wal_hook hook;
 	void *hook_ctx;
 	uint64_t hits, misses, evictions, writes, reads;
@@ -111,17 +119,26 @@ static void frame_drop(jcache *c, int32_t i)
 	c->free_head = i;
 }
 
+/* Under c->mu. */
 static inline void frame_pin(jcache *c, frame *fr)
 {
-	if (fr->pin++ == 0)
-		c->npinned++;
+	(void)c;
+	atomic_fetch_add_explicit(&fr->pin, 1, memory_order_relaxed);
 }
 
+/* With or without c->mu. */
 static inline void frame_unpin(jcache *c, frame *fr)
 {
-	assert(fr->pin > 0);
-	if (--fr->pin == 0)
-		c->npinned--;
+	(void)c;
+	uint32_t old = atomic_fetch_sub_explicit(&fr->pin, 1, memory_order_release);
+	assert(old > 0);
+	(void)old;
+}
+
+/* Under c->mu: is the frame pinned (rule 1)? */
+static inline bool frame_pinned(const frame *fr)
+{
+	return atomic_load_explicit(&fr->pin, memory_order_acquire) != 0;
 }
 
 /*
@@ -138,7 +155,7 @@ static JET_ERR frame_write(jcache *c, frame *fr, uint8_t *scratch)
 	void *hook_ctx = c->hook_ctx;
 
 	assert((fr->flags & (F_VALID | F_DIRTY | F_IO)) == (F_VALID | F_DIRTY));
-	assert(scratch || fr->pin == 0);
+	assert(scratch || !frame_pinned(fr));
 	fr->flags |= F_IO;
 	c->nio++;
 	pthread_mutex_unlock(&c->mu);
@@ -190,7 +207,7 @@ static JET_ERR frame_claim(jcache *c, int32_t *pidx, bool *pretry)
 		const uint32_t i = c->hand;
 		frame *fr = &c->frames[i];
 		c->hand = i + 1 == c->nframes ? 0 : i + 1;
-		if (fr->pin || (fr->flags & F_IO))
+		if (frame_pinned(fr) || (fr->flags & F_IO))
 			continue;
 		if (fr->usage) {
 			fr->usage--;
@@ -376,7 +393,7 @@ JET_ERR jcache_new(jcache *c, uint32_t pgno, jbuf **out)
 				continue;
 			}
 			/* A freshly allocated page cannot be in anyone's hands. */
-			if (fr->pin)
+			if (frame_pinned(fr))
 				Error(JET_errInvalidParameter);
 			/* The stale image is replaced in place, unwritten. */
 			break;
@@ -416,9 +433,7 @@ void jcache_release(jcache *c, jbuf *b)
 		return;
 	frame *fr = (frame *)b;
 	assert(fr >= c->frames && fr < c->frames + c->nframes);
-	pthread_mutex_lock(&c->mu);
-	frame_unpin(c, fr);
-	pthread_mutex_unlock(&c->mu);
+	frame_unpin(c, fr); /* no lock: rule 1 */
 }
 
 void jcache_dirty(jcache *c, jbuf *b, uint64_t lsn)
@@ -426,7 +441,7 @@ void jcache_dirty(jcache *c, jbuf *b, uint64_t lsn)
 	if (!c || !b)
 		return;
 	frame *fr = (frame *)b;
-	assert(fr >= c->frames && fr < c->frames + c->nframes && fr->pin > 0);
+	assert(fr >= c->frames && fr < c->frames + c->nframes && frame_pinned(fr));
 	pthread_mutex_lock(&c->mu);
 	if (!(fr->flags & F_DIRTY)) {
 		fr->flags |= F_DIRTY;
@@ -455,8 +470,8 @@ void jcache_discard(jcache *c, uint32_t pgno)
 		}
 		/* Dropping a pinned frame would pull the page from under its
 		 * user; keep it (a caller bug) rather than corrupt memory. */
-		assert(fr->pin == 0);
-		if (fr->pin == 0)
+		assert(!frame_pinned(fr));
+		if (!frame_pinned(fr))
 			frame_drop(c, i);
 		break;
 	}
@@ -497,7 +512,8 @@ JET_ERR jcache_flush(jcache *c, bool (*want)(void *ctx, uint32_t pgno), void *ct
 			i++;
 			continue;
 		}
-		if (fr->pin && !scratch) {
+		const bool pinned = frame_pinned(fr);
+		if (pinned && !scratch) {
 			pthread_mutex_unlock(&c->mu);
 			scratch = jet_malloc(c->page_size);
 			pthread_mutex_lock(&c->mu);
@@ -505,7 +521,7 @@ JET_ERR jcache_flush(jcache *c, bool (*want)(void *ctx, uint32_t pgno), void *ct
 				Error(JET_errOutOfMemory);
 			continue;
 		}
-		Call(frame_write(c, fr, fr->pin ? scratch : NULL));
+		Call(frame_write(c, fr, pinned ? scratch : NULL));
 		i++;
 	}
 HandleError:
@@ -526,7 +542,9 @@ void jcache_stats_get(jcache *c, jcache_stats *out)
 	out->reads = c->reads;
 	out->frames = c->nframes;
 	out->dirty = c->ndirty;
-	out->pinned = c->npinned;
+	out->pinned = 0;
+	for (uint32_t i = 0; i < c->nframes; i++)
+		out->pinned += frame_pinned(&c->frames[i]);
 	pthread_mutex_unlock(&c->mu);
 }
 

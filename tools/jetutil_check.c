@@ -18,11 +18,13 @@
  *      and the pages the trees use are disjoint and together cover every
  *      page the checkpoint covers (the header's page count).
  *
- * Speed: the verified pages of step 1 go straight into a cache big enough
- * for the whole file (when memory allows), so steps 2-4 read nothing again.
+ * Speed: step 1 reads the pages straight into the frames of a cache big
+ * enough for the whole file (when it fits in half of memory), so steps 2-4
+ * read nothing again: one copy out of the OS page cache, one CRC per page.
  * Those frames are installed with jcache_new and so count as dirty; the
  * cache is sized never to evict and is destroyed unwritten (the file is
- * open read-only anyway).
+ * open read-only anyway). A file too big for that is checked through a
+ * bounded cache that re-reads what the trees need.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,53 +186,90 @@ static void check_free_list(checker *c)
 	}
 }
 
-/* Step 1: every page's checksum, one sequential pass. */
+static JET_ERR read_full(checker *c, int fd, uint32_t pgno, uint8_t *dst, size_t want)
+{
+	const uint32_t ps = c->d.page_size;
+	size_t got = 0;
+	while (got < want) {
+		ssize_t r = pread(fd, dst + got, want - got, (off_t)pgno * ps + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ju_err("%s: read at page %u: %s", c->path, pgno,
+			       r < 0 ? strerror(errno) : "unexpected end of file");
+			return JET_errDiskIO;
+		}
+		got += (size_t)r;
+	}
+	return JET_errSuccess;
+}
+
+/* Step 1: every page's checksum, one sequential pass. Pages the trees may
+ * use are read straight into cache frames (a fresh cache hands out
+ * consecutive frames, so a run of pages is one read; any other layout
+ * still works, a page at a time); free pages go through a scratch buffer.
+ * A page that fails verification leaves the cache again. */
 static JET_ERR check_checksums(checker *c, bool prefill)
 {
 	JET_ERR err = JET_errSuccess;
 	const uint32_t ps = c->d.page_size;
-	const size_t chunk_pages = (8u << 20) / ps;
+	const uint32_t chunk_pages = (8u << 20) / ps;
 	uint8_t *buf = NULL;
+	uint8_t **dst = calloc(chunk_pages, sizeof(*dst));
+	jbuf **bufs = calloc(chunk_pages, sizeof(*bufs));
+	uint32_t npinned = 0;
 	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ju_err("%s: %s", c->path, strerror(errno));
+		free(dst);
+		free(bufs);
 		return JET_errFileAccessDenied;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (posix_memalign((void **)&buf, 4096, chunk_pages * ps) != 0)
+	if (!dst || !bufs || posix_memalign((void **)&buf, 4096, (size_t)chunk_pages * ps) != 0)
 		Error(JET_errOutOfMemory);
 	ju_progress pr;
 	ju_progress_begin(&pr, "check", (uint64_t)c->npages * ps);
 	for (uint32_t first = DB_FIRST_DATA_PAGE; first < c->npages;) {
 		uint32_t n = (uint32_t)JET_MIN((uint64_t)chunk_pages, (uint64_t)c->npages - first);
-		size_t want = (size_t)n * ps, got = 0;
-		while (got < want) {
-			ssize_t r = pread(fd, buf + got, want - got, (off_t)first * ps + (off_t)got);
-			if (r < 0 && errno == EINTR)
+		/* Where each page goes. */
+		npinned = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t pgno = first + i;
+			bufs[i] = NULL;
+			dst[i] = buf + (size_t)i * ps;
+			if (!prefill || (c->pg[pgno] & (PG_FREE | PG_LIST)) || pgno >= c->covered)
 				continue;
-			if (r <= 0) {
-				ju_err("%s: read at page %u: %s", c->path, first,
-				       r < 0 ? strerror(errno) : "unexpected end of file");
-				Error(JET_errDiskIO);
-			}
-			got += (size_t)r;
+			Call(jcache_new(c->d.cache, pgno, &bufs[i]));
+			npinned++;
+			dst[i] = bufs[i]->data;
+		}
+		/* One read per run of consecutive destinations. */
+		for (uint32_t i = 0; i < n;) {
+			uint32_t j = i + 1;
+			while (j < n && dst[j] == dst[j - 1] + ps)
+				j++;
+			Call(read_full(c, fd, first + i, dst[i], (size_t)(j - i) * ps));
+			i = j;
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t pgno = first + i;
-			const uint8_t *p = buf + (size_t)i * ps;
-			if (!page_checksum_ok(p, pgno, ps) || p[PAGE_OFF_TYPE] == PAGE_TYPE_FREE) {
+			const uint8_t *p = dst[i];
+			bool good = page_checksum_ok(p, pgno, ps) && p[PAGE_OFF_TYPE] != PAGE_TYPE_FREE;
+			if (!good) {
 				c->pg[pgno] |= PG_BADSUM;
 				if (p[0] == 0 && !memcmp(p, p + 1, ps - 1))
 					c->pg[pgno] |= PG_ZERO;
-				continue;
 			}
-			if (!prefill || (c->pg[pgno] & (PG_FREE | PG_LIST)) || pgno >= c->covered)
-				continue;
-			jbuf *b = NULL;
-			Call(jcache_new(c->d.cache, pgno, &b));
-			memcpy(b->data, p, ps);
-			jcache_release(c->d.cache, b);
-			c->pg[pgno] |= PG_CACHED;
+			if (bufs[i]) {
+				jcache_release(c->d.cache, bufs[i]);
+				bufs[i] = NULL;
+				npinned--;
+				if (good)
+					c->pg[pgno] |= PG_CACHED;
+				else
+					jcache_discard(c->d.cache, pgno);
+			}
 		}
 		first += n;
 		ju_progress_set(&pr, (uint64_t)first * ps);
@@ -241,13 +280,18 @@ static JET_ERR check_checksums(checker *c, bool prefill)
 			continue;
 		if (c->pg[pgno] & PG_FREE)
 			c->badsum_free++;
-		else if (c->pg[pgno] & PG_ZERO)
-			c->pg[pgno] |= 0; /* never written: reported as leaked if unused */
-		else
+		else if (!(c->pg[pgno] & PG_ZERO)) /* never written: leaked if unused */
 			add_problem(c, pgno, "bad checksum");
 	}
 HandleError:
+	for (uint32_t i = 0; npinned && i < chunk_pages; i++)
+		if (bufs[i]) {
+			jcache_release(c->d.cache, bufs[i]);
+			jcache_discard(c->d.cache, bufs[i]->pgno);
+		}
 	free(buf);
+	free(dst);
+	free(bufs);
 	close(fd);
 	return err;
 }

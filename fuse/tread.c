@@ -32,7 +32,9 @@
 
 #include "fs_int.h"
 
-#define KEEP_BEHIND ((size_t)64 << 10) /* bytes kept before a forward read */
+/* bytes kept before a forward read: the kernel's readahead and parallel
+ * reads arrive slightly out of order */
+#define KEEP_BEHIND ((size_t)4 << 20)
 #define BACK_BATCH_BYTES ((size_t)64 << 10)
 #define BACK_BATCH_ROWS 512
 #define WIN_SLACK ((size_t)4 << 20) /* backward: window bytes kept past a read */

@@ -173,8 +173,9 @@ JET_ERR eng_read_root(eng_read *r, uint32_t objid, uint32_t *proot);
  * cursor whose saved view equals it may reuse what it read last time. */
 uint64_t eng_current_view(jsess *s, jdb *db);
 /* True when the session's transaction has its own (uncommitted) copy of the
- * tree: then a root page number does not identify a tree state, and caches
- * keyed by root must not be used. */
+ * tree. Note that a root page number never identifies a tree state for
+ * long: pages no snapshot needs are reused, so a later version's root (of
+ * any tree) may get an old root's number. Key caches by view or version. */
 bool eng_read_is_private(const eng_read *r, uint32_t objid);
 
 /*

@@ -317,6 +317,14 @@ static void page_free_now(jdb *db, uint32_t pgno)
 	space_free(db->space, pgno);
 }
 
+/* Views (engine.h, eng_read): outside a transaction a view is the version
+ * number; inside, the top bit plus a value from this counter, taken anew at
+ * every begin, write and rollback, so a view never repeats (a rollback
+ * followed by as many writes must not look unchanged to a cursor). */
+static _Atomic uint64_t g_view_seq;
+static uint64_t view_next(void) { return atomic_fetch_add(&g_view_seq, 1) + 1; }
+#define VIEW_IN_TXN(p) ((1ull << 63) | (p)->writes)
+
 /* ---- sessions ---- */
 
 JET_ERR eng_sess_begin_internal(jinst *inst, bool replay, jsess **out)
@@ -399,8 +407,10 @@ static txn_db *part_of(jsess *s, jdb *db)
 		part_free(p);
 		p->db = db;
 	}
-	if (!p->snap)
+	if (!p->snap) {
 		p->snap = eng_db_pin_current(db);
+		p->writes = view_next();
+	}
 	return p;
 }
 
@@ -452,8 +462,10 @@ JET_ERR eng_txn_begin(jsess *s, bool readonly)
 	}
 	s->floors[level] = eng_new_stamp(inst);
 	for (int i = 0; i < ENG_MAX_DBS; i++)
-		if (s->parts[i].db)
+		if (s->parts[i].db) {
 			Call(save_level(&s->parts[i], level));
+			s->parts[i].writes = view_next();
+		}
 	s->level = level;
 	return JET_errSuccess;
 HandleError:
@@ -544,11 +556,11 @@ JET_ERR eng_read_begin(jsess *s, jdb *db, eng_read *r)
 	if (s->level > 0) {
 		txn_db *p = part_of(s, db);
 		r->ver = p->snap;
-		r->view = (p->snap->ver << 24) ^ p->writes ^ ((uint64_t)s->level << 60);
+		r->view = VIEW_IN_TXN(p);
 	} else {
 		r->ver = eng_db_pin_current(db);
 		r->pinned_here = true;
-		r->view = r->ver->ver << 24;
+		r->view = r->ver->ver;
 	}
 	return JET_errSuccess;
 }
@@ -592,10 +604,10 @@ uint64_t eng_current_view(jsess *s, jdb *db)
 	if (s->level > 0) {
 		txn_db *p = &s->parts[db->slot];
 		if (p->db == db && p->snap)
-			return (p->snap->ver << 24) ^ p->writes ^ ((uint64_t)s->level << 60);
+			return VIEW_IN_TXN(p);
 	}
 	pthread_mutex_lock(&db->mu);
-	uint64_t v = db->current->ver << 24;
+	uint64_t v = db->current->ver;
 	pthread_mutex_unlock(&db->mu);
 	return v;
 }
@@ -711,7 +723,7 @@ JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	Call(bt_put(&w, &root, key, cbKey, val, cbVal, bt_flags));
 	t = &p->trees[c.tree];
 	t->root = root;
-	p->writes++;
+	p->writes = view_next();
 HandleError:
 	return err;
 }
@@ -731,7 +743,7 @@ JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	uint32_t root = t->root;
 	Call(bt_del(&w, &root, key, cbKey));
 	p->trees[c.tree].root = root;
-	p->writes++;
+	p->writes = view_next();
 HandleError:
 	return err;
 }
@@ -746,7 +758,7 @@ JET_ERR eng_counter_add(jsess *s, jdb *db, uint32_t objid, int idx, int64_t delt
 	CallR(tree_for_write(s, p, objid, &t));
 	t->delta[idx] += delta;
 	t->info_dirty = true;
-	p->writes++;
+	p->writes = view_next();
 	return JET_errSuccess;
 }
 
@@ -758,7 +770,7 @@ JET_ERR eng_tree_set_changed(jsess *s, jdb *db, uint32_t objid, uint64_t changed
 	CallR(tree_for_write(s, p, objid, &t));
 	t->changed_set = changed_ns;
 	t->info_dirty = true;
-	p->writes++;
+	p->writes = view_next();
 	return JET_errSuccess;
 }
 
@@ -779,7 +791,7 @@ JET_ERR txn_set_tree_info(jsess *s, jdb *db, uint32_t objid, const int64_t *coun
 	t->changed_set = changed_ns;
 	t->mods_set = modifications;
 	t->info_dirty = true;
-	p->writes++;
+	p->writes = view_next();
 	return JET_errSuccess;
 }
 
@@ -802,7 +814,7 @@ JET_ERR txn_create_tree_with_objid(jsess *s, jdb *db, uint32_t objid)
 		return err;
 	}
 	p->trees[c.tree].root = root;
-	p->writes++;
+	p->writes = view_next();
 	return JET_errSuccess;
 }
 
@@ -826,7 +838,7 @@ JET_ERR eng_tree_drop(jsess *s, jdb *db, uint32_t objid)
 	txn_db *p = part_of(s, db);
 	CallR(tree_for_write(s, p, objid, &t));
 	t->dropped = true;
-	p->writes++;
+	p->writes = view_next();
 	return JET_errSuccess;
 }
 
@@ -875,7 +887,7 @@ static void rollback_part(txn_db *p, int level)
 		p->ntrees = sv->ntrees;
 	if (p->ntrees)
 		memcpy(p->trees, sv->trees, p->ntrees * sizeof(txn_tree));
-	p->writes++;
+	p->writes = view_next();
 }
 
 static void end_part(jsess *s, txn_db *p, uint64_t commit_ver)
@@ -889,7 +901,7 @@ static void end_part(jsess *s, txn_db *p, uint64_t commit_ver)
 	if (p->pages)
 		memset(p->pages, 0, p->cap_pages * sizeof(txn_page));
 	p->npages = 0;
-	p->writes++;
+	p->writes = view_next();
 }
 
 JET_ERR eng_txn_rollback(jsess *s, bool all)

@@ -1316,6 +1316,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		err_reply(req, err);
 }
 
+static void invalidate_all_tables(void);
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -1364,6 +1366,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 			break;
 		}
 		err = jfs_named_ctl_cmd(g_st->fs, o->named, buf, size, &committed);
+		if (err >= 0 && committed)
+			invalidate_all_tables();
 		break;
 	}
 	default:
@@ -1375,6 +1379,27 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		return;
 	}
 	fuse_reply_write(req, size);
+}
+
+/* After a named session's commit: the root's table files may all have
+ * changed (the session does not say which), so the kernel drops what it
+ * caches of each. */
+static void invalidate_all_tables(void)
+{
+	vctx v;
+	char **names;
+	size_t n;
+	if (view_enter(0, true, &v) < 0)
+		return;
+	if (jfs_list_tables(v.s, &names, &n) >= 0) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned long objid;
+			if (jfs_table_objid(v.s, names[i], &objid, NULL) >= 0)
+				invalidate(JFS_INO(0, objid, JFS_K_CSV));
+		}
+		jfs_free_names(names, n);
+	}
+	view_leave(&v, false);
 }
 
 /* Applies what an open file holds (flush, fsync, release). A flush before

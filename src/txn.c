@@ -62,12 +62,22 @@ void lock_table_destroy(lock_table *lt)
 
 static uint64_t key_hash(uint32_t objid, const void *key, size_t cb)
 {
-	/* FNV-1a over objid and key, then a final mix; never 0 or 1. */
-	uint64_t h = 1469598103934665603ull ^ objid;
+	/* Eight bytes at a time (multiply-xorshift), then a final mix; never 0
+	 * or 1. Keys are short, so this is a handful of multiplies. */
 	const uint8_t *p = key;
-	for (size_t i = 0; i < cb; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)objid << 32) ^ cb;
+	while (cb >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+		p += 8;
+		cb -= 8;
+	}
+	if (cb) {
+		uint64_t w = 0;
+		memcpy(&w, p, cb);
+		h = (h ^ w) * 0x94d049bb133111ebull;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -715,9 +725,15 @@ JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	if (!key && cbKey)
 		return JET_errInvalidParameter;
 	txn_db *p = part_of(s, db);
-	if (!s->replay)
-		CallR(lock_key(s, p, objid, key, cbKey));
 	CallR(tree_for_write(s, p, objid, &t));
+	/* A tree this transaction created is invisible to everyone else until
+	 * commit: its keys cannot conflict, so a load into a new table takes
+	 * no version-store entries. */
+	if (!s->replay && !t->created) {
+		uint16_t ti = (uint16_t)(t - p->trees);
+		CallR(lock_key(s, p, objid, key, cbKey));
+		t = &p->trees[ti];
+	}
 	tw_init(&w, &c, s, p, (uint16_t)(t - p->trees));
 	uint32_t root = t->root;
 	Call(bt_put(&w, &root, key, cbKey, val, cbVal, bt_flags));
@@ -736,9 +752,12 @@ JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	tw_ctx c;
 	CallR(write_check(s, db));
 	txn_db *p = part_of(s, db);
-	if (!s->replay)
-		CallR(lock_key(s, p, objid, key, cbKey));
 	CallR(tree_for_write(s, p, objid, &t));
+	if (!s->replay && !t->created) {
+		uint16_t ti = (uint16_t)(t - p->trees);
+		CallR(lock_key(s, p, objid, key, cbKey));
+		t = &p->trees[ti];
+	}
 	tw_init(&w, &c, s, p, (uint16_t)(t - p->trees));
 	uint32_t root = t->root;
 	Call(bt_del(&w, &root, key, cbKey));

@@ -488,7 +488,10 @@ mount_at() {
 	_rec=$(mktemp "$STATE/mount.XXXXXX") || return 1
 	_rc=$STATE/rc.${_rec##*/mount.}
 	(
-		"$JETFS" -f "$@" "$_db" "$_mnt" >>"$_log" 2>&1 </dev/null &
+		# A background job of a script ignores SIGINT (and libfuse then
+		# leaves it ignored): give jetfs the default, as in a terminal.
+		perl -e '$SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n"' \
+			"$JETFS" -f "$@" "$_db" "$_mnt" >>"$_log" 2>&1 </dev/null &
 		echo "$! $_mnt" >"$_rec"
 		wait $!
 		echo $? >"$_rc"
@@ -644,8 +647,8 @@ make_rows() {
 # UnsignedLong, LongLong, UnsignedLongLong, Currency, IEEESingle,
 # IEEEDouble, DateTime, GUID, Binary, Text, LongBinary, LongText) and FLAGs
 # key (a segment of the primary index, in order), notnull, multi
-# (multi-valued), cp=N (code page). The schema format is jetfs's (docs/);
-# this is the one place that knows it.
+# (multi-valued), cp=N (code page). The schema format is jetfs's
+# (docs/csv.md, "Schema files"); this is the one place that knows it.
 schema_text() {
 	_key=
 	for _c in "$@"; do
@@ -659,16 +662,16 @@ schema_text() {
 		IFS=:
 		for _fl in $_flags; do
 			case $_fl in
-			key) _key="$_key $_name" ;;
-			notnull) _out="$_out notnull" ;;
-			multi) _out="$_out multivalued" ;;
+			key) _key="$_key +$_name" ;;
+			notnull) _out="$_out not-null" ;;
+			multi) _out="$_out multi-valued" ;;
 			cp=*) _out="$_out $_fl" ;;
 			esac
 		done
 		IFS=$_old_ifs
 		echo "$_out"
 	done
-	test -n "$_key" && echo "index primary primary$_key"
+	test -n "$_key" && echo "index pk primary$_key"
 	return 0
 }
 

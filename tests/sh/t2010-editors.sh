@@ -6,17 +6,17 @@ test_description='saving the way editors and tools do: sed -i, vim (backup, 4913
 # t: a typed table with a primary key, so a save that made a text-only copy
 # (LongText columns, hidden key) would show in its schema file.
 cat >data.csv <<\EOF
-id,name,qty
-1,apple,10
-2,"Smith, John",20
-3,pear,30
-4,"",40
-5,,50
+id,qty,name
+1,10,apple
+2,20,"Smith, John"
+3,30,pear
+4,40,""
+5,50,
 EOF
 
 test_expect_success 'setup: a typed table' '
 	mount_db -o create &&
-	make_table t id:Long:key:notnull name:LongText:cp=65001 qty:Long &&
+	make_table t id:Long:key:notnull qty:Long name:LongText:cp=65001 &&
 	cp data.csv "$MNT/t.csv" &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp data.csv actual &&
@@ -25,8 +25,8 @@ test_expect_success 'setup: a typed table' '
 '
 
 test_expect_success 'sed -i edits the table in place; schema unchanged' '
-	sed -e "s/^3,pear,/3,PEAR,/" data.csv >expect &&
-	sed -i -e "s/^3,pear,/3,PEAR,/" "$MNT/t.csv" &&
+	sed -e "s/^3,30,pear$/3,30,PEAR/" data.csv >expect &&
+	sed -i -e "s/^3,30,pear$/3,30,PEAR/" "$MNT/t.csv" &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp expect actual &&
 	test_cmp schema.orig "$MNT/.schema/t" &&
@@ -34,7 +34,7 @@ test_expect_success 'sed -i edits the table in place; schema unchanged' '
 '
 
 test_expect_success 'sed -i that deletes a row' '
-	sed -e "/^2,/d" -e "s/^3,pear,/3,PEAR,/" data.csv >expect &&
+	sed -e "/^2,/d" -e "s/^3,30,pear$/3,30,PEAR/" data.csv >expect &&
 	sed -i -e "/^2,/d" "$MNT/t.csv" &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp expect actual &&
@@ -56,8 +56,8 @@ vim_like_save() {
 }
 
 test_expect_success 'a save the way vim does it: new rows, same schema' '
-	sed -e "s/^1,apple,10/1,apple,11/" -e "\$a\\
-6,fig,60" data.csv >vim1.csv &&
+	sed -e "s/^1,10,apple/1,11,apple/" -e "\$a\\
+6,60,fig" data.csv >vim1.csv &&
 	vim_like_save vim1.csv &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp vim1.csv actual &&
@@ -90,7 +90,7 @@ test_expect_success 'a scratch file (4913, t.csv~, .swp) is not a table' '
 '
 
 test_expect_success 'rsync-style: write .t.csv.XXXXXX, rename onto t.csv' '
-	sed -e "s/^5,,50/5,plum,55/" vim1.csv >rs.csv &&
+	sed -e "s/^5,50,$/5,55,plum/" vim1.csv >rs.csv &&
 	cp rs.csv "$MNT/.t.csv.Ab12Cd" &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp vim1.csv actual &&
@@ -102,16 +102,16 @@ test_expect_success 'rsync-style: write .t.csv.XXXXXX, rename onto t.csv' '
 '
 
 test_expect_success 'an unlinked scratch file changes nothing' '
-	echo "id,name,qty" >"$MNT/.t.csv.zzz" &&
+	echo "id,qty,name" >"$MNT/.t.csv.zzz" &&
 	rm "$MNT/.t.csv.zzz" &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp rs.csv actual
 '
 
 test_expect_success VIM 'vim itself: substitute and save' '
-	sed -e "s/^4,\"\",40/4,\"\",44/" rs.csv >expect &&
+	sed -e "s/^4,40,\"\"/4,44,\"\"/" rs.csv >expect &&
 	HOME=$TRASH timeout 30 vim -es -u NONE -i NONE -N \
-		-c "set nomore" -c "%s/^4,\"\",40$/4,\"\",44/" -c "wq" "$MNT/t.csv" </dev/null &&
+		-c "set nomore" -c "%s/^4,40,\"\"$/4,44,\"\"/" -c "wq" "$MNT/t.csv" </dev/null &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp expect actual &&
 	test_cmp schema.orig "$MNT/.schema/t" &&
@@ -122,9 +122,9 @@ test_expect_success VIM 'vim itself: substitute and save' '
 
 test_expect_success VIM 'vim with backupcopy=no, writebackup (rename away, always)' '
 	cat "$MNT/t.csv" >before.csv &&
-	sed -e "s/^6,fig,60/6,fig,66/" before.csv >expect &&
+	sed -e "s/^6,60,fig/6,66,fig/" before.csv >expect &&
 	HOME=$TRASH timeout 30 vim -es -u NONE -i NONE -N -c "set nomore backupcopy=no writebackup" \
-		-c "%s/^6,fig,60$/6,fig,66/" -c "wq" "$MNT/t.csv" </dev/null &&
+		-c "%s/^6,60,fig$/6,66,fig/" -c "wq" "$MNT/t.csv" </dev/null &&
 	cat "$MNT/t.csv" >actual &&
 	test_cmp expect actual &&
 	test_cmp schema.orig "$MNT/.schema/t"

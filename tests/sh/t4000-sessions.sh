@@ -97,20 +97,6 @@ test_expect_success 'a new table and a schema change in a session, invisible unt
 	test_cmp n.csv actual
 '
 
-test_expect_success 'rm and mv inside a session stay inside until commit' '
-	rm "$S/a/n.csv" &&
-	! test -e "$S/a/n.csv" &&
-	test -e "$MNT/n.csv" &&
-	echo rollback >"$S/a/ctl" &&
-	test -e "$S/a/n.csv" &&
-	mv "$S/a/n.csv" "$S/a/m.csv" &&
-	test -e "$MNT/n.csv" && ! test -e "$MNT/m.csv" &&
-	echo commit >"$S/a/ctl" &&
-	! test -e "$MNT/n.csv" &&
-	cat "$MNT/m.csv" >actual &&
-	test_cmp n.csv actual
-'
-
 test_expect_success 'a scratch file renamed onto a table inside a session: atomic within it' '
 	cp v3.csv "$S/a/.t.csv.XyZ123" &&
 	mv -f "$S/a/.t.csv.XyZ123" "$S/a/t.csv" &&

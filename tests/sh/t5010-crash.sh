@@ -36,7 +36,19 @@ test_expect_success 'remount recovers every table' '
 '
 
 test_expect_success 'a write still open at the crash is not applied' '
-	sh -c "exec 3>\"\$MNT/t.csv\"; cat d2.csv >&3; echo written >open.state; exec sleep 60" &
+	# perl writes and never closes: any close of any copy of the
+	# descriptor (a cat >&3 exiting) would flush, and flush commits
+	cat >holder.pl <<-\EOF || exit 1
+	open(my $f, ">", "$ENV{MNT}/t.csv") or die "open: $!";
+	local $/;
+	my $d = <STDIN>;
+	syswrite($f, $d) == length($d) or die "write: $!";
+	open(my $s, ">", "open.state") or die;
+	print $s "written\n";
+	close $s;
+	sleep 60;
+	EOF
+	perl holder.pl <d2.csv &
 	holder=$!
 	i=0; while ! test -s open.state && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done
 	test -s open.state &&

@@ -1,0 +1,47 @@
+#!/bin/sh
+# shellcheck disable=SC1091,SC2016,SC2034 # bodies are single-quoted for eval; lib.sh is sourced at run time
+test_description='what the kernel caches is invalidated by jetfs: sizes after a truncating open, entries of tables deleted in a session or restored by a rollback'
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/sh/lib.sh"
+
+make_rows 500 >data.csv
+S=$MNT/.sessions
+
+test_expect_success 'setup' '
+	mount_db -o create &&
+	cp data.csv "$MNT/t.csv"
+'
+
+test_expect_success ': > (O_TRUNC, nothing written) then cat shows the header, every time' '
+	head -n 1 data.csv >expect &&
+	i=0 &&
+	while test $i -lt 20; do
+		i=$((i + 1))
+		cp data.csv "$MNT/t.csv" &&
+		: >"$MNT/t.csv" &&
+		cat "$MNT/t.csv" >actual &&
+		test_cmp expect actual || { echo "round $i"; exit 1; }
+	done
+'
+
+test_expect_success 'setup: n.csv and a session' '
+	printf "a,b\n1,2\n" >n.csv &&
+	cp n.csv "$MNT/n.csv" &&
+	mkdir "$S/a"
+'
+
+test_expect_success 'rm inside a session stays inside until commit' '
+	rm "$S/a/n.csv" &&
+	{ ! test -e "$S/a/n.csv" || { echo "n.csv still in the session after rm"; false; }; } &&
+	{ test -e "$MNT/n.csv" || { echo "n.csv gone from the root before commit"; false; }; } &&
+	echo rollback >"$S/a/ctl" &&
+	{ test -e "$S/a/n.csv" || { echo "n.csv not back in the session after rollback"; false; }; } &&
+	rm "$S/a/n.csv" &&
+	echo commit >"$S/a/ctl" &&
+	{ ! test -e "$MNT/n.csv" || { echo "n.csv still in the root after commit"; false; }; }
+'
+
+test_expect_success 'unmount' '
+	umount_db
+'
+
+test_done

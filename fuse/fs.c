@@ -29,22 +29,13 @@
 
 #include "fs_int.h"
 
-/* schema.c is linked when it is in libjetfs.la (Makefile.am asks the
- * linker for it with -u); without it .schema files are read-only stubs. */
-#pragma weak jfs_schema_render
-#pragma weak jfs_schema_apply
-
 static JET_ERR schema_render(const jfs_table *t, csv_buf *out)
 {
-	if (!jfs_schema_render)
-		return JET_errFeatureNotAvailable;
 	return jfs_schema_render(t, out);
 }
 
 static JET_ERR schema_apply(jfs *fs, jfs_sess *s, const char *table, const char *text, size_t len)
 {
-	if (!jfs_schema_apply)
-		return JET_errFeatureNotAvailable;
 	return jfs_schema_apply(fs, s, table, text, len);
 }
 

@@ -19,24 +19,14 @@
 #include <stddef.h>
 #include <strings.h>
 
-#include "catalog.h"
-#include "cursor.h"
+#include "api_ddl.h"
 #include "key.h"
 
 /* ------------------------------------------------------------------ */
 /* DDL savepoints                                                      */
 /* ------------------------------------------------------------------ */
 
-typedef struct ddl {
-	api_sess *s;
-	jdb *db;
-	eng_read r;
-	bool reading;
-	bool txn;
-	tbl_def *cat;
-} ddl;
-
-static JET_ERR ddl_begin(api_sess *s, jdb *db, ddl *d)
+JET_ERR ddl_begin(api_sess *s, jdb *db, ddl *d)
 {
 	JET_ERR err = JET_errSuccess;
 
@@ -52,8 +42,7 @@ HandleError:
 	return err;
 }
 
-/* A fresh read context: sees the writes made so far. */
-static JET_ERR ddl_reread(ddl *d)
+JET_ERR ddl_reread(ddl *d)
 {
 	if (d->reading)
 		eng_read_end(&d->r);
@@ -63,7 +52,7 @@ static JET_ERR ddl_reread(ddl *d)
 	return JET_errSuccess;
 }
 
-static JET_ERR ddl_end(ddl *d, JET_ERR err)
+JET_ERR ddl_end(ddl *d, JET_ERR err)
 {
 	if (d->reading)
 		eng_read_end(&d->r);
@@ -214,8 +203,10 @@ static JET_ERR column_pick_id(const tbl_def *td, tbl_column *col)
 		hi = REC_VAR_LAST;
 	}
 	next = lo;
-	for (i = 0; i < td->ncols; i++) {
-		JET_COLUMNID id = td->cols[i].rc.columnid;
+	/* Over the deleted columns too: their ids are never handed out again
+	 * (older records still hold bytes under them). */
+	for (i = 0; i < td->nrcols; i++) {
+		JET_COLUMNID id = td->rcols[i].columnid;
 		if (id >= lo && id <= hi && id >= next)
 			next = id + 1;
 	}
@@ -541,8 +532,7 @@ HandleError:
 	return err;
 }
 
-/* Finds a table by name as r sees it; MSysObjects is the built-in one. */
-static JET_ERR find_table(eng_read *r, const char *name, tbl_def **ptd)
+JET_ERR ddl_find_table(eng_read *r, const char *name, tbl_def **ptd)
 {
 	tbl_def *cat;
 	uint32_t objid;
@@ -584,7 +574,7 @@ JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTabl
 	Call(tbl_check_name(szTableName));
 	Call(eng_read_begin(s->eng, db, &r));
 	reading = true;
-	Call(find_table(&r, szTableName, &td));
+	Call(ddl_find_table(&r, szTableName, &td));
 	if (td->system && (grbit & JET_bitTableUpdatable))
 		Error(JET_errPermissionDenied);
 	if (ro && (grbit & JET_bitTableUpdatable))
@@ -635,7 +625,7 @@ JET_ERR JET_API JetDeleteTableA(JET_SESID sesid, JET_DBID dbid, const char *szTa
 		Error(JET_errPermissionDenied);
 	Call(ddl_begin(s, db, &d));
 	inDdl = true;
-	Call(find_table(&d.r, szTableName, &td));
+	Call(ddl_find_table(&d.r, szTableName, &td));
 	if (td->rt && __atomic_load_n(&td->rt->nopen, __ATOMIC_ACQUIRE) > 0)
 		Error(JET_errTableInUse);
 	Call(cat_delete_table(&d.r, d.cat, td->objid));
@@ -651,9 +641,7 @@ HandleError:
 	return err;
 }
 
-/* After DDL through cursor c: give it the definition as now committed to
- * its savepoint's parent. */
-static JET_ERR cursor_reload(api_cursor *c)
+JET_ERR ddl_cursor_reload(api_cursor *c)
 {
 	JET_ERR err = JET_errSuccess;
 	eng_read r;
@@ -668,7 +656,7 @@ HandleError:
 	return err;
 }
 
-static JET_ERR ddl_cursor_check(api_cursor *c)
+JET_ERR ddl_cursor_check(api_cursor *c)
 {
 	if (c->readonly || c->td->system)
 		return JET_errPermissionDenied;
@@ -704,7 +692,7 @@ JET_ERR JET_API JetAddColumnA(JET_SESID sesid, JET_TABLEID tableid, JET_PCSTR sz
 	err = ddl_end(&d, JET_errSuccess);
 	inDdl = false;
 	Call(err);
-	Call(cursor_reload(c));
+	Call(ddl_cursor_reload(c));
 	if (pcolumnid)
 		*pcolumnid = id;
 HandleError:
@@ -752,7 +740,7 @@ static JET_ERR create_indexes(api_sess *s, api_cursor *c, JET_INDEXCREATE_A *rg,
 	err = ddl_end(&d, JET_errSuccess);
 	inDdl = false;
 	Call(err);
-	Call(cursor_reload(c));
+	Call(ddl_cursor_reload(c));
 HandleError:
 	if (inDdl)
 		err = ddl_end(&d, err);
@@ -978,7 +966,7 @@ JET_ERR JET_API JetGetColumnInfoA(JET_SESID sesid, JET_DBID dbid, const char *sz
 	Call(tbl_check_name(szTableName));
 	Call(eng_read_begin(s->eng, db, &r));
 	reading = true;
-	Call(find_table(&r, szTableName, &td));
+	Call(ddl_find_table(&r, szTableName, &td));
 	err = column_info(td, szColumnName, pvResult, cbMax, InfoLevel);
 HandleError:
 	if (reading)

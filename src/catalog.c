@@ -42,6 +42,8 @@
  * then every row whose key starts with (objid): the columns (Type 2) in
  * columnid order, then the indexes (Type 3).
  */
+#include <stdio.h>
+
 #include "catalog.h"
 #include "key.h"
 
@@ -211,21 +213,22 @@ HandleError:
 }
 
 static JET_ERR cat_add_column_row(tbl_def *cat, tbl_def *td, const uint8_t *rec, size_t cbRec,
-				  uint32_t *capCols)
+				  uint32_t *capCols, bool deleted)
 {
-	tbl_column *c;
+	tbl_column *c, **pcols = deleted ? &td->dcols : &td->cols;
+	uint32_t *pn = deleted ? &td->ndcols : &td->ncols;
 	const void *pv;
 	size_t cb;
 
-	if (td->ncols == *capCols) {
+	if (*pn == *capCols) {
 		uint32_t n = *capCols ? *capCols * 2 : 16;
-		tbl_column *p = jet_realloc(td->cols, n * sizeof(*p));
+		tbl_column *p = jet_realloc(*pcols, n * sizeof(*p));
 		if (!p)
 			return JET_errOutOfMemory;
-		td->cols = p;
+		*pcols = p;
 		*capCols = n;
 	}
-	c = &td->cols[td->ncols];
+	c = &(*pcols)[*pn];
 	memset(c, 0, sizeof(*c));
 	c->rc.columnid = (JET_COLUMNID)(uint32_t)cat_long(cat, rec, cbRec, CAT_COL_ID);
 	c->rc.coltyp = (JET_COLTYP)(uint32_t)cat_long(cat, rec, cbRec, CAT_COL_COLTYP);
@@ -233,7 +236,9 @@ static JET_ERR cat_add_column_row(tbl_def *cat, tbl_def *td, const uint8_t *rec,
 	c->rc.grbit = (JET_GRBIT)(uint32_t)cat_long(cat, rec, cbRec, CAT_COL_FLAGS);
 	c->cp = (uint16_t)cat_long(cat, rec, cbRec, CAT_COL_CODEPAGE);
 	cat_name(cat, rec, cbRec, c->name);
-	td->ncols++;
+	(*pn)++;
+	if (deleted)
+		return JET_errSuccess;
 	if (rec_retrieve(&cat->schema, rec, cbRec, CAT_COL_DEFAULT, 1, &pv, &cb) ==
 	    JET_errSuccess) {
 		c->pvDefault = jet_malloc(cb ? cb : 1);
@@ -290,7 +295,7 @@ JET_ERR cat_load_table(eng_read *r, tbl_def *cat, uint32_t objid, tbl_def **out)
 	uint8_t key[TBL_KEY_BUF];
 	size_t cbKey, cbRec = 0, cap = 0;
 	uint8_t *rec = NULL;
-	uint32_t root, capCols = 0, capIdx = 0;
+	uint32_t root, capCols = 0, capDel = 0, capIdx = 0;
 	bt_cursor *cur = NULL;
 
 	cat_key(0, CAT_TYPE_TABLE, objid, key, &cbKey);
@@ -317,7 +322,10 @@ JET_ERR cat_load_table(eng_read *r, tbl_def *cat, uint32_t objid, tbl_def **out)
 		Call(bt_cursor_value(cur, &v, &cbv));
 		switch (cat_short(cat, v, cbv, CAT_COL_TYPE)) {
 		case CAT_TYPE_COLUMN:
-			Call(cat_add_column_row(cat, td, v, cbv, &capCols));
+			Call(cat_add_column_row(cat, td, v, cbv, &capCols, false));
+			break;
+		case CAT_TYPE_DELCOLUMN:
+			Call(cat_add_column_row(cat, td, v, cbv, &capDel, true));
 			break;
 		case CAT_TYPE_INDEX:
 			Call(cat_add_index_row(cat, td, v, cbv, &capIdx));
@@ -370,7 +378,7 @@ static JET_ERR cat_insert_row(eng_read *r, tbl_def *cat, const cat_row *row)
 	Call(rec_edit_set(e, CAT_COL_TYPE, 1, &row->type, 2, 0, 0));
 	Call(cat_set_long(e, CAT_COL_ID, (int32_t)row->id));
 	Call(rec_edit_set(e, CAT_COL_NAME, 1, row->name, strlen(row->name), 0, 0));
-	if (row->type == CAT_TYPE_COLUMN) {
+	if (row->type == CAT_TYPE_COLUMN || row->type == CAT_TYPE_DELCOLUMN) {
 		Call(cat_set_long(e, CAT_COL_COLTYP, row->coltyp));
 		Call(cat_set_long(e, CAT_COL_SPACEUSAGE, row->spaceUsage));
 		Call(cat_set_long(e, CAT_COL_CODEPAGE, row->codepage));
@@ -378,7 +386,7 @@ static JET_ERR cat_insert_row(eng_read *r, tbl_def *cat, const cat_row *row)
 	Call(cat_set_long(e, CAT_COL_FLAGS, row->flags));
 	if (row->type == CAT_TYPE_TABLE)
 		Call(cat_set_long(e, CAT_COL_PAGES, row->pages));
-	if (row->type != CAT_TYPE_COLUMN)
+	if (row->type != CAT_TYPE_COLUMN && row->type != CAT_TYPE_DELCOLUMN)
 		Call(cat_set_long(e, CAT_COL_DENSITY, row->density));
 	if (row->type == CAT_TYPE_INDEX) {
 		Call(cat_set_long(e, CAT_COL_LCID, row->lcid));
@@ -529,5 +537,120 @@ HandleError:
 	if (cur)
 		bt_cursor_close(cur);
 	jet_free(buf);
+	return err;
+}
+
+/* Reads the row with catalog key (objidTable, type, id) into *prec. */
+static JET_ERR cat_read_row(eng_read *r, tbl_def *cat, uint32_t objidTable, int16_t type,
+			    uint32_t id, uint8_t *key, size_t *pcbKey, uint8_t **prec, size_t *pcbRec)
+{
+	size_t cap = 0;
+	JET_ERR err;
+
+	cat_key(objidTable, type, id, key, pcbKey);
+	err = tbl_read_record(r, cat, key, *pcbKey, prec, &cap, pcbRec);
+	if (err == JET_errRecordNotFound)
+		err = JET_errObjectNotFound;
+	return err;
+}
+
+JET_ERR cat_delete_column(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_column *col)
+{
+	JET_ERR err = JET_errSuccess;
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey, cbRec = 0;
+	uint8_t *rec = NULL;
+	char name[16];
+	cat_row row = {0};
+
+	Call(cat_read_row(r, cat, objidTable, CAT_TYPE_COLUMN, (uint32_t)col->rc.columnid, key,
+			  &cbKey, &rec, &cbRec));
+	Call(tbl_delete(r, cat, key, cbKey, rec, cbRec));
+	snprintf(name, sizeof(name), "%lu", (unsigned long)col->rc.columnid);
+	row.objidTable = objidTable;
+	row.type = CAT_TYPE_DELCOLUMN;
+	row.id = (uint32_t)col->rc.columnid;
+	row.name = name;
+	row.coltyp = (int32_t)col->rc.coltyp;
+	row.spaceUsage = (int32_t)col->rc.cbMax;
+	row.flags = (int32_t)col->rc.grbit;
+	row.codepage = col->cp;
+	Call(cat_insert_row(r, cat, &row));
+HandleError:
+	jet_free(rec);
+	return err;
+}
+
+JET_ERR cat_delete_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_index *ix)
+{
+	JET_ERR err = JET_errSuccess;
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey, cbRec = 0;
+	uint8_t *rec = NULL;
+
+	Call(cat_read_row(r, cat, objidTable, CAT_TYPE_INDEX, ix->objid, key, &cbKey, &rec,
+			  &cbRec));
+	Call(tbl_delete(r, cat, key, cbKey, rec, cbRec));
+HandleError:
+	jet_free(rec);
+	return err;
+}
+
+JET_ERR cat_rename(eng_read *r, tbl_def *cat, uint32_t objidTable, int16_t type, uint32_t id,
+		   const char *newName)
+{
+	JET_ERR err = JET_errSuccess;
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey, cbRec = 0, cbNew;
+	uint8_t *rec = NULL;
+	const uint8_t *recNew;
+	rec_edit *e = NULL;
+
+	Call(cat_read_row(r, cat, objidTable, type, id, key, &cbKey, &rec, &cbRec));
+	Call(rec_edit_begin(&cat->schema, rec, cbRec, &e));
+	Call(rec_edit_set(e, CAT_COL_NAME, 1, newName, strlen(newName), 0, 0));
+	Call(rec_edit_encode(e, &recNew, &cbNew));
+	Call(tbl_replace(r, cat, key, cbKey, rec, cbRec, recNew, cbNew));
+HandleError:
+	rec_edit_free(e);
+	jet_free(rec);
+	return err;
+}
+
+JET_ERR cat_list_tables(eng_read *r, tbl_def *cat,
+			JET_ERR (*fn)(void *ctx, uint32_t objid, const char *name, JET_GRBIT flags),
+			void *ctx)
+{
+	JET_ERR err = JET_errSuccess;
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey = 0;
+	bool trunc = false;
+	int32_t zero = 0;
+	int16_t type = CAT_TYPE_TABLE;
+	uint32_t root;
+	bt_cursor *cur = NULL;
+	char name[TBL_NAME_MAX + 1];
+
+	key_append_segment(JET_coltypLong, 0, false, &zero, 4, 0, key, sizeof(key), &cbKey, &trunc);
+	key_append_segment(JET_coltypShort, 0, false, &type, 2, 0, key, sizeof(key), &cbKey, &trunc);
+	Call(eng_read_root(r, OBJID_CATALOG, &root));
+	Call(bt_cursor_open(eng_db_cache(r->db), root, &cur));
+	for (err = bt_seek(cur, key, cbKey, BT_SEEK_GE); err >= 0; err = bt_next(cur)) {
+		const void *k, *v;
+		size_t cbk, cbv;
+		Call(bt_cursor_key(cur, &k, &cbk));
+		if (cbk < cbKey || memcmp(k, key, cbKey) != 0)
+			break;
+		Call(bt_cursor_value(cur, &v, &cbv));
+		cat_name(cat, v, cbv, name);
+		Call(fn(ctx, (uint32_t)cat_long(cat, v, cbv, CAT_COL_ID), name,
+			(JET_GRBIT)(uint32_t)cat_long(cat, v, cbv, CAT_COL_FLAGS)));
+	}
+	if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
+		goto HandleError;
+	err = JET_errSuccess;
+HandleError:
+	if (cur)
+		bt_cursor_close(cur);
 	return err;
 }

@@ -18,6 +18,12 @@ enum {
 	CAT_TYPE_COLUMN = 2,
 	CAT_TYPE_INDEX = 3,
 	CAT_TYPE_LV = 4,
+	/* A deleted column (JetDeleteColumn): Id, Coltyp, SpaceUsage and
+	 * Flags as the column had them, Name its id in decimal. It keeps the
+	 * column id from being handed out again (older records still hold
+	 * bytes under it) and a deleted fixed column's place in the fixed
+	 * data. Readers of the catalog that know only types 1-3 skip it. */
+	CAT_TYPE_DELCOLUMN = 5,
 };
 
 /* Column ids of MSysObjects. */
@@ -60,3 +66,19 @@ JET_ERR cat_insert_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const t
 JET_ERR cat_delete_table(eng_read *r, tbl_def *cat, uint32_t objid);
 
 #endif
+/* DDL on one row (all through tbl_replace/tbl_delete on MSysObjects). */
+/* Replaces a column's row by a CAT_TYPE_DELCOLUMN row. */
+JET_ERR cat_delete_column(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_column *col);
+JET_ERR cat_delete_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_index *ix);
+/* Renames the row (objidTable, type, id): a table is (0, CAT_TYPE_TABLE,
+ * objid). Absent: JET_errObjectNotFound; the name taken:
+ * JET_errKeyDuplicate. */
+JET_ERR cat_rename(eng_read *r, tbl_def *cat, uint32_t objidTable, int16_t type, uint32_t id,
+		   const char *newName);
+
+/* Every user table as r sees it, in objid order: fn(ctx, objid, name,
+ * flags); a negative return from fn stops the walk and is returned. */
+JET_ERR cat_list_tables(eng_read *r, tbl_def *cat,
+			JET_ERR (*fn)(void *ctx, uint32_t objid, const char *name, JET_GRBIT flags),
+			void *ctx);
+

@@ -129,7 +129,10 @@ void tbl_def_release(tbl_def *td)
 		return;
 	for (i = 0; i < td->ncols; i++)
 		jet_free(td->cols[i].pvDefault);
+	for (i = 0; i < td->ndcols; i++)
+		jet_free(td->dcols[i].pvDefault);
 	jet_free(td->cols);
+	jet_free(td->dcols);
 	jet_free(td->rcols);
 	jet_free(td->idx);
 	jet_free(td);
@@ -141,6 +144,12 @@ static int col_cmp(const void *a, const void *b)
 	return x->rc.columnid < y->rc.columnid ? -1 : x->rc.columnid > y->rc.columnid;
 }
 
+static int rcol_cmp(const void *a, const void *b)
+{
+	const rec_column *x = a, *y = b;
+	return x->columnid < y->columnid ? -1 : x->columnid > y->columnid;
+}
+
 JET_ERR tbl_def_finalize(tbl_def *td, uint32_t page_size)
 {
 	uint32_t i, j, ib = 0;
@@ -149,32 +158,47 @@ JET_ERR tbl_def_finalize(tbl_def *td, uint32_t page_size)
 	td->page_size = page_size;
 	if (td->ncols)
 		qsort(td->cols, td->ncols, sizeof(td->cols[0]), col_cmp);
-	td->rcols = jet_calloc(td->ncols ? td->ncols : 1, sizeof(rec_column));
+	if (td->ndcols)
+		qsort(td->dcols, td->ndcols, sizeof(td->dcols[0]), col_cmp);
+	td->nrcols = td->ncols + td->ndcols;
+	td->rcols = jet_calloc(td->nrcols ? td->nrcols : 1, sizeof(rec_column));
 	if (!td->rcols)
 		return JET_errOutOfMemory;
-	for (i = 0; i < td->ncols; i++) {
-		tbl_column *c = &td->cols[i];
-		if (i > 0 && td->cols[i - 1].rc.columnid == c->rc.columnid)
+	for (i = 0; i < td->ncols; i++)
+		td->rcols[i] = td->cols[i].rc;
+	for (i = 0; i < td->ndcols; i++)
+		td->rcols[td->ncols + i] = td->dcols[i].rc;
+	if (td->ndcols)
+		qsort(td->rcols, td->nrcols, sizeof(td->rcols[0]), rcol_cmp);
+	for (i = 0; i < td->nrcols; i++) {
+		rec_column *c = &td->rcols[i];
+		if (i > 0 && td->rcols[i - 1].columnid == c->columnid)
 			return JET_errCatalogCorrupted;
-		if (c->rc.columnid <= REC_FIXED_LAST) {
+		if (c->columnid <= REC_FIXED_LAST) {
 			/* Fixed columns lie one after the other in id order, so a
 			 * column added later goes at the end and old records stay
-			 * readable (it reads as NULL there). */
-			c->rc.cbFixed = rec_coltyp_fixed_size(c->rc.coltyp);
-			if (!c->rc.cbFixed)
+			 * readable (it reads as NULL there). A deleted one keeps
+			 * its place. */
+			c->cbFixed = rec_coltyp_fixed_size(c->coltyp);
+			if (!c->cbFixed)
 				return JET_errCatalogCorrupted;
-			c->rc.ibFixed = ib;
-			ib += c->rc.cbFixed;
+			c->ibFixed = ib;
+			ib += c->cbFixed;
 		} else {
-			c->rc.cbFixed = 0;
-			c->rc.ibFixed = 0;
+			c->cbFixed = 0;
+			c->ibFixed = 0;
 		}
+	}
+	for (i = 0, j = 0; i < td->ncols; i++) {
+		tbl_column *c = &td->cols[i];
+		while (td->rcols[j].columnid != c->rc.columnid)
+			j++;
+		c->rc = td->rcols[j];
 		if (c->rc.grbit & JET_bitColumnAutoincrement)
 			td->iautoinc = (int)i;
-		td->rcols[i] = c->rc;
 	}
 	td->schema.cols = td->rcols;
-	td->schema.ccols = td->ncols;
+	td->schema.ccols = td->nrcols;
 	td->schema.page_size = page_size;
 
 	/* Index segments were filled with column ids; resolve them. */

@@ -81,7 +81,14 @@ typedef struct tbl_def {
 	JET_GRBIT flags;
 	tbl_column *cols; /* sorted by columnid */
 	uint32_t ncols;
-	rec_column *rcols; /* the same, as record.c wants them */
+	/* Deleted columns (JetDeleteColumn): gone from cols, but their ids are
+	 * never handed out again and their bytes stay in older records, so
+	 * record.c still needs them (a deleted fixed column keeps its place in
+	 * the fixed data). Sorted by columnid. */
+	tbl_column *dcols;
+	uint32_t ndcols;
+	rec_column *rcols; /* cols and dcols, as record.c wants them */
+	uint32_t nrcols;
 	rec_schema schema;
 	tbl_index *idx; /* idx[iprimary] is the primary index if any */
 	uint32_t nidx;

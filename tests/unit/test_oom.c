@@ -29,7 +29,8 @@
  * fired. make check samples N: all N <= 64, then a stride chosen so each
  * sweep makes about 120 runs (offset by the seed, so seeds cover different
  * N); JET_TEST_SCALE=S multiplies the runs (S >= 100: every N, the full
- * sweep). JET_TEST_SEED sets the seed (printed).
+ * sweep). JET_TEST_SEED sets the seed (printed). JET_OOM_ONLY=n runs the
+ * countdown n alone (in both modes), to reproduce one run.
  */
 #include <check.h>
 #include <errno.h>
@@ -600,6 +601,12 @@ static void sweep(bool sticky)
 	const char *mode = sticky ? "sticky" : "single";
 	fprintf(stderr, "test_oom %s: seed %llu, scale %u\n", mode, (unsigned long long)seed,
 		scale);
+	const char *only = getenv("JET_OOM_ONLY");
+	if (only && *only) {
+		/* reproduce one run: JET_OOM_ONLY=n */
+		(void)oom_run(strtoull(only, NULL, 0), sticky, &st);
+		return;
+	}
 	/* How many allocations: bracket the first n the workload survives. */
 	uint64_t hi = 256;
 	while (!oom_run(hi, true, &probe))

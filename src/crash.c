@@ -24,6 +24,7 @@
 
 const char *const crash_point_names[] = {
     "commit.before_log",
+    "commit.before_commit_record",
     "commit.after_log_append",
     "commit.after_flush",
     "commit.after_publish",

@@ -1138,11 +1138,11 @@ static void path_join(char *out, size_t cb, const char *dir, const char *name)
 JET_ERR eng_init(jinst *inst, JET_GRBIT grbit)
 {
 	JET_ERR err = JET_errSuccess;
-	(void)grbit;
 	if (!inst)
 		return JET_errInvalidParameter;
 	if (inst->initialized)
 		return JET_errAlreadyInitialized;
+	inst->init_grbit = grbit;
 	if (!inst->p.vfs)
 		inst->p.vfs = os_vfs_posix();
 	if (inst->p.create_path_if_not_exist) {

@@ -189,6 +189,13 @@ bool eng_read_is_private(const eng_read *r, uint32_t objid);
 JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey, const void *val,
 		size_t cbVal, int bt_flags);
 JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
+/* The same without the write lock, for keys no other transaction can
+ * write: long-value chunks under a fresh long-value id, or ones whose
+ * record's lock the caller holds (lv.c). They take no version-store
+ * entry, so a 2 GiB value fits one transaction. */
+JET_ERR eng_put_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+			 const void *val, size_t cbVal, int bt_flags);
+JET_ERR eng_del_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
 /* Takes the write lock without writing (prepReplace, JetGetLock). */
 JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
 /* A new empty tree, visible to this transaction only until commit. */

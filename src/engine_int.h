@@ -37,6 +37,8 @@ typedef struct lock_entry {
 	uint64_t hash;           /* 0 = empty slot, 1 = tombstone */
 	struct jsess *owner;     /* live writer, or NULL when committed */
 	uint64_t commit_ver;     /* version that last committed the key (0: none known) */
+	uint64_t prev_commit_ver; /* while owned: the commit_ver it had, restored if the
+				   * owner rolls back (older snapshots must still conflict) */
 } lock_entry;
 
 typedef struct lock_table {
@@ -86,6 +88,7 @@ struct jinst {
 	char name[64];
 	eng_params p;
 	bool initialized;
+	JET_GRBIT init_grbit;    /* JetInit2's */
 	_Atomic JET_ERR fatal;   /* sticky: the log failed (read by every thread) */
 	jlog *log;
 	jlog_params lp;

@@ -12,7 +12,9 @@
  *   position, apply it inside the replay session's transaction; COMMIT
  *   commits it (without logging again), ABORT or the end of the log drops
  *   it -- that is the whole of "undo": uncommitted work never reached a
- *   committed version, so nothing on disk needs undoing
+ *   committed version, so nothing on disk needs undoing; a batch left open
+ *   at the end is closed with an ABORT record before anything new is
+ *   appended, so it can never merge with a later commit's records
  *        |
  *   open the log for appending where the valid log ends; checkpoint every
  *   redone database as clean and close it; rewrite the checkpoint file
@@ -102,11 +104,15 @@ JET_ERR eng_recover(jinst *inst)
 				 inst->p.system_path[0] && inst->p.system_path[strlen(inst->p.system_path) - 1] != '/' ? "/" : "",
 				 chk.dbs[i].path);
 		err = eng_db_open_file(inst, path, false, &db);
-		if (err == JET_errFileNotFound) {
-			/* Deleted since: nothing of it to recover. */
+		if (err == JET_errFileNotFound && inst->init_grbit & JET_bitReplayIgnoreMissingDB) {
+			/* Asked to go on without it (ESE's grbit): its changes in
+			 * the log are skipped and it leaves the checkpoint file. */
 			err = JET_errSuccess;
 			continue;
 		}
+		/* A database the log may hold changes for is missing: stop
+		 * rather than forget it (ESE does the same), so recovery can
+		 * still run once the file is back. */
 		Call(err);
 		if (db->hdr.state != JET_dbstateDirtyShutdown ||
 		    memcmp(db->hdr.signature, chk.dbs[i].signature, 16) != 0 ||
@@ -127,6 +133,7 @@ JET_ERR eng_recover(jinst *inst)
 	}
 	Call(err);
 	Call(eng_sess_begin_internal(inst, true, &rs));
+	bool batch_open = false; /* change records since the last COMMIT/ABORT */
 	for (;;) {
 		jlog_record rec;
 		logrec lr;
@@ -137,6 +144,7 @@ JET_ERR eng_recover(jinst *inst)
 		}
 		Call(err);
 		Call(logrec_decode(rec.type, rec.payload, rec.cb, &lr));
+		batch_open = lr.type != LOGREC_COMMIT && lr.type != LOGREC_ABORT;
 		switch (lr.type) {
 		case LOGREC_COMMIT:
 			/* A commit whose changes cancelled out logs no change
@@ -174,6 +182,14 @@ JET_ERR eng_recover(jinst *inst)
 	Call(eng_sess_end(rs));
 	rs = NULL;
 	Call(jlog_open(&inst->lp, end, &inst->log));
+	if (batch_open) {
+		/* The log ends inside a batch whose commit never happened. Close
+		 * it before anything is appended, or the next recovery would
+		 * read it and the next commit's records as one batch and replay
+		 * half a transaction. */
+		Call(logrec_abort(inst->log));
+		Call(jlog_flush(inst->log, jlog_end(inst->log)));
+	}
 	if (JET_CRASH_POINT("recovery.before_checkpoint"))
 		Error(JET_errDiskIO);
 	for (int i = 0; i < ENG_MAX_DBS; i++) {

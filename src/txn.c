@@ -134,6 +134,7 @@ static lock_entry *lt_insert(lock_table *lt, uint64_t h)
 			e->hash = h;
 			e->owner = NULL;
 			e->commit_ver = 0;
+			e->prev_commit_ver = 0;
 			lt->used++;
 			return e;
 		}
@@ -199,10 +200,11 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 			goto HandleError;
 		if (e->owner || e->commit_ver > p->snap->ver)
 			Error(JET_errWriteConflict);
-		/* A committed entry nobody can conflict with any more: claim it. */
+		/* Claim a committed entry; keep its version for a rollback. */
 		if (e->commit_ver)
 			lt->committed--;
 		e->owner = s;
+		e->prev_commit_ver = e->commit_ver;
 		e->commit_ver = 0;
 	} else {
 		if (lt->used >= lt->max_entries) {
@@ -241,6 +243,13 @@ static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 		if (commit_ver && commit_ver > oldest) {
 			e->owner = NULL;
 			e->commit_ver = commit_ver;
+			lt->committed++;
+		} else if (!commit_ver && e->prev_commit_ver) {
+			/* Rolled back: the key is as it was, committed at
+			 * prev_commit_ver, and snapshots older than that must
+			 * still see the conflict. */
+			e->owner = NULL;
+			e->commit_ver = e->prev_commit_ver;
 			lt->committed++;
 		} else {
 			lt_remove(lt, e);
@@ -714,8 +723,35 @@ JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKe
 	return lock_key(s, part_of(s, db), objid, key, cbKey);
 }
 
+static JET_ERR put_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       const void *val, size_t cbVal, int bt_flags, bool lock);
+static JET_ERR del_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       bool lock);
+
 JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey, const void *val,
 		size_t cbVal, int bt_flags)
+{
+	return put_impl(s, db, objid, key, cbKey, val, cbVal, bt_flags, true);
+}
+
+JET_ERR eng_put_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+			 const void *val, size_t cbVal, int bt_flags)
+{
+	return put_impl(s, db, objid, key, cbKey, val, cbVal, bt_flags, false);
+}
+
+JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey)
+{
+	return del_impl(s, db, objid, key, cbKey, true);
+}
+
+JET_ERR eng_del_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey)
+{
+	return del_impl(s, db, objid, key, cbKey, false);
+}
+
+static JET_ERR put_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       const void *val, size_t cbVal, int bt_flags, bool lock)
 {
 	JET_ERR err = JET_errSuccess;
 	txn_tree *t;
@@ -729,7 +765,7 @@ JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	/* A tree this transaction created is invisible to everyone else until
 	 * commit: its keys cannot conflict, so a load into a new table takes
 	 * no version-store entries. */
-	if (!s->replay && !t->created) {
+	if (!s->replay && !t->created && lock) {
 		uint16_t ti = (uint16_t)(t - p->trees);
 		CallR(lock_key(s, p, objid, key, cbKey));
 		t = &p->trees[ti];
@@ -744,7 +780,8 @@ HandleError:
 	return err;
 }
 
-JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey)
+static JET_ERR del_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       bool lock)
 {
 	JET_ERR err = JET_errSuccess;
 	txn_tree *t;
@@ -753,7 +790,7 @@ JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 	CallR(write_check(s, db));
 	txn_db *p = part_of(s, db);
 	CallR(tree_for_write(s, p, objid, &t));
-	if (!s->replay && !t->created) {
+	if (!s->replay && !t->created && lock) {
 		uint16_t ti = (uint16_t)(t - p->trees);
 		CallR(lock_key(s, p, objid, key, cbKey));
 		t = &p->trees[ti];
@@ -1228,6 +1265,8 @@ static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 		batch_started = true;
 		Call(commit_part(s, &pcs[i], log, now));
 	}
+	if (log && JET_CRASH_POINT("commit.before_commit_record"))
+		Error(JET_errDiskIO);
 	if (log) {
 		uint8_t slots[ENG_MAX_DBS];
 		uint64_t vers[ENG_MAX_DBS];

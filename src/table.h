@@ -61,12 +61,14 @@ typedef struct tbl_rt {
 	bool seq_init, autoinc_init;
 	uint64_t seq_next;      /* next DBK to hand out */
 	int64_t autoinc_next;   /* next autoincrement value */
-	_Atomic uint32_t nopen; /* cursors open on the table (JetDeleteTable) */
+	bool lv_init;           /* lv.c: long-value ids */
+	uint64_t lv_next;       /* next long-value id to hand out */
+	uint32_t nopen; /* cursors open on the table (JetDeleteTable); __atomic_* only */
 	struct tbl_rt *next;
 } tbl_rt;
 
 typedef struct tbl_def {
-	_Atomic uint32_t refs;
+	uint32_t refs; /* __atomic_* builtins only (clang refuses them on _Atomic) */
 	uint32_t objid;    /* the data tree */
 	/* Cache key: the catalog state the definition was read from. A root
 	 * page number alone does not name a state once freed pages are reused
@@ -94,6 +96,7 @@ typedef struct tbl_def {
 	uint32_t nidx;
 	int iprimary; /* -1: sequential key */
 	int iautoinc; /* column index of the autoincrement column, -1 none */
+	uint32_t lv_objid; /* long-value tree (catalog Type 4 row), 0: none yet */
 	uint32_t page_size;
 	tbl_rt *rt;
 	struct tbl_def *next; /* cache chain */

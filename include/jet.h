@@ -339,6 +339,10 @@ typedef JET_ERR(JET_API *JET_PFNSTATUS)(JET_SESID sesid, JET_SNP snp, JET_SNT sn
 #define JET_bitObjectTableFixedDDL 0x40000000
 #define JET_bitObjectTableTemplate 0x20000000
 #define JET_bitObjectTableDerived 0x10000000
+/* JET_OBJECTINFO.grbit */
+#define JET_bitTableInfoUpdatable 0x00000001
+#define JET_bitTableInfoBookmark 0x00000002
+#define JET_bitTableInfoRollback 0x00000004
 
 /* ------------------------------------------------------------------ */
 /* Info levels                                                        */

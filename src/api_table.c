@@ -1,7 +1,7 @@
 /*
  * api_table.c - the Jet* functions on tables, columns and indexes: open,
- * close, create, delete, add column, create index, current index, column
- * information.
+ * close, create, delete, add column, create index, current index. (Changes
+ * in place are in api_ddl.c, schema information in api_info.c.)
  *
  * DDL is transacted like data: every DDL call runs in a savepoint level of
  * its own (eng_txn_begin inside the caller's transaction, or as the
@@ -871,135 +871,6 @@ JET_ERR JET_API JetGetCurrentIndexA(JET_SESID sesid, JET_TABLEID tableid, JET_PS
 		Error(JET_wrnBufferTruncated);
 	}
 	memcpy(szIndexName, name, n + 1);
-HandleError:
-	api_leave(s);
-	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Column information                                                  */
-/* ------------------------------------------------------------------ */
-
-static JET_ERR column_info(const tbl_def *td, const char *szColumnName, void *pvResult,
-			   unsigned long cbMax, unsigned long InfoLevel)
-{
-	const tbl_column *col;
-
-	if (!pvResult || !szColumnName)
-		return JET_errInvalidParameter;
-	switch (InfoLevel) {
-	case JET_ColInfo:
-	case JET_ColInfoBase:
-		col = tbl_column_by_name(td, szColumnName);
-		break;
-	case JET_ColInfoByColid:
-	case JET_ColInfoBaseByColid:
-		col = tbl_column_by_id(td, *(const JET_COLUMNID *)(const void *)szColumnName);
-		break;
-	default:
-		return JET_wrnNyi; /* list levels need temporary tables: not implemented */
-	}
-	if (!col)
-		return JET_errColumnNotFound;
-	if (InfoLevel == JET_ColInfo || InfoLevel == JET_ColInfoByColid) {
-		JET_COLUMNDEF *cd = pvResult;
-		if (cbMax < sizeof(*cd))
-			return JET_errInvalidBufferSize;
-		memset(cd, 0, sizeof(*cd));
-		cd->cbStruct = sizeof(*cd);
-		cd->columnid = col->rc.columnid;
-		cd->coltyp = col->rc.coltyp;
-		cd->cp = col->cp;
-		cd->cbMax = col->rc.cbMax ? col->rc.cbMax
-			    : rec_coltyp_fixed_size(col->rc.coltyp)
-				? rec_coltyp_fixed_size(col->rc.coltyp)
-				: (coltyp_long(col->rc.coltyp) ? 0 : JET_cbColumnMost);
-		cd->grbit = col->rc.grbit;
-	} else {
-		JET_COLUMNBASE_A *cb = pvResult;
-		if (cbMax < sizeof(*cb))
-			return JET_errInvalidBufferSize;
-		memset(cb, 0, sizeof(*cb));
-		cb->cbStruct = sizeof(*cb);
-		cb->columnid = col->rc.columnid;
-		cb->coltyp = col->rc.coltyp;
-		cb->cp = col->cp;
-		cb->cbMax = col->rc.cbMax;
-		cb->grbit = col->rc.grbit;
-		strcpy(cb->szBaseTableName, td->name);
-		strcpy(cb->szBaseColumnName, col->name);
-	}
-	return JET_errSuccess;
-}
-
-JET_ERR JET_API JetGetTableColumnInfoA(JET_SESID sesid, JET_TABLEID tableid,
-				       const char *szColumnName, void *pvResult,
-				       unsigned long cbMax, unsigned long InfoLevel)
-{
-	JET_ERR err = JET_errSuccess;
-	api_sess *s;
-	api_cursor *c;
-
-	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
-	err = column_info(c->td, szColumnName, pvResult, cbMax, InfoLevel);
-HandleError:
-	api_leave(s);
-	return err;
-}
-
-JET_ERR JET_API JetGetColumnInfoA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
-				  const char *szColumnName, void *pvResult, unsigned long cbMax,
-				  unsigned long InfoLevel)
-{
-	JET_ERR err = JET_errSuccess;
-	api_sess *s;
-	jdb *db;
-	bool ro, reading = false;
-	eng_read r;
-	tbl_def *td = NULL;
-
-	CallR(api_enter(sesid, &s));
-	Call(api_db(s, dbid, &db, &ro));
-	if (!szTableName)
-		Error(JET_errInvalidParameter);
-	Call(tbl_check_name(szTableName));
-	Call(eng_read_begin(s->eng, db, &r));
-	reading = true;
-	Call(ddl_find_table(&r, szTableName, &td));
-	err = column_info(td, szColumnName, pvResult, cbMax, InfoLevel);
-HandleError:
-	if (reading)
-		eng_read_end(&r);
-	tbl_def_release(td);
-	api_leave(s);
-	return err;
-}
-
-JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
-				 unsigned long cbMax, unsigned long InfoLevel)
-{
-	JET_ERR err = JET_errSuccess;
-	api_sess *s;
-	api_cursor *c;
-
-	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
-	if (!pvResult)
-		Error(JET_errInvalidParameter);
-	switch (InfoLevel) {
-	case JET_TblInfoName:
-		err = api_copy_out(c->td->name, strlen(c->td->name) + 1, pvResult, cbMax);
-		break;
-	case JET_TblInfoDbid:
-		if (cbMax < sizeof(JET_DBID))
-			Error(JET_errInvalidBufferSize);
-		*(JET_DBID *)pvResult = c->dbid;
-		break;
-	default:
-		err = JET_wrnNyi; /* other levels: not implemented */
-		break;
-	}
 HandleError:
 	api_leave(s);
 	return err;

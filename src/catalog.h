@@ -65,7 +65,6 @@ JET_ERR cat_insert_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const t
 /* Deletes the table's row and every column and index row of it. */
 JET_ERR cat_delete_table(eng_read *r, tbl_def *cat, uint32_t objid);
 
-#endif
 /* DDL on one row (all through tbl_replace/tbl_delete on MSysObjects). */
 /* Replaces a column's row by a CAT_TYPE_DELCOLUMN row. */
 JET_ERR cat_delete_column(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_column *col);
@@ -82,3 +81,4 @@ JET_ERR cat_list_tables(eng_read *r, tbl_def *cat,
 			JET_ERR (*fn)(void *ctx, uint32_t objid, const char *name, JET_GRBIT flags),
 			void *ctx);
 
+#endif

@@ -40,6 +40,10 @@ static bool cur_secondary(const api_cursor *c)
 	return c->ix && c->ix != tbl_primary(c->td);
 }
 
+static JET_ERR mem_take(api_cursor *c, uint32_t i);
+static uint32_t mem_row(const api_cursor *c);
+static JET_ERR mem_move(api_cursor *c, long cRow);
+
 JET_ERR cursor_open(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, bool readonly,
 		    JET_TABLEID *ptableid)
 {
@@ -93,6 +97,8 @@ void cursor_close(api_cursor *c)
 		bt_cursor_close(c->bt);
 	tbl_def_release(c->td);
 	jet_free(c->rec);
+	if (c->mem)
+		cursor_mem_release(c->mem);
 	jet_free(c);
 }
 
@@ -347,6 +353,8 @@ JET_ERR cursor_current_record(api_cursor *c, eng_read *r)
 
 	if (c->pos != CUR_ON)
 		return JET_errNoCurrentRecord;
+	if (c->mem)
+		return mem_take(c, mem_row(c));
 	if (c->rec_view == r->view && c->rec_view != 0)
 		return JET_errSuccess;
 	err = tbl_read_record(r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
@@ -372,6 +380,8 @@ JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit)
 	bool positioned = false, fwd;
 	unsigned long n;
 
+	if (c->mem)
+		return mem_move(c, cRow);
 	if (cRow == (long)JET_MoveFirst || cRow == (long)INT32_MIN) {
 		c->range = false;
 		return cur_edge(c, r, true);
@@ -476,6 +486,12 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 
 	if (cbPk == 0 || cbPk > TBL_KEY_BUF)
 		return JET_errInvalidBookmark;
+	if (c->mem) {
+		if (cbPk != 4 || get_be32(pk) >= cursor_mem_count(c->mem))
+			return JET_errInvalidBookmark;
+		c->range = false;
+		return mem_take(c, get_be32(pk));
+	}
 	c->bt_at = false;
 	err = tbl_read_record(r, c->td, pk, cbPk, &c->rec, &c->capRec, &c->cbRec);
 	if (err == JET_errRecordNotFound) {
@@ -513,6 +529,12 @@ JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool n
 	c->key_made = false;
 	c->range = false;
 	c->bt_at = false;
+	if (c->mem) {
+		if (nomove && c->pos == CUR_ON)
+			return JET_errSuccess;
+		err = mem_move(c, JET_MoveFirst);
+		return err == JET_errNoCurrentRecord ? JET_errSuccess : err;
+	}
 	if (ix == c->ix && c->pos == CUR_ON)
 		return JET_errSuccess; /* ESE: the same index keeps the position */
 	if (nomove && c->pos == CUR_ON) {
@@ -533,4 +555,276 @@ JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool n
 		err = JET_errSuccess;
 	}
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* List tables (cursor.h)                                             */
+/* ------------------------------------------------------------------ */
+
+struct cursor_mem {
+	uint32_t refs; /* __atomic_* builtins only */
+	uint8_t *buf; /* the rows back to back */
+	size_t cb, cap;
+	size_t *off; /* row i: buf[off[i] .. off[i+1]) */
+	uint32_t n, capn;
+	tbl_rt rt; /* what cursor_close counts (nopen) */
+};
+
+JET_ERR cursor_mem_new(cursor_mem **out)
+{
+	cursor_mem *m = jet_calloc(1, sizeof(*m));
+
+	if (!m)
+		return JET_errOutOfMemory;
+	m->off = jet_malloc(sizeof(size_t));
+	if (!m->off) {
+		jet_free(m);
+		return JET_errOutOfMemory;
+	}
+	m->off[0] = 0;
+	m->refs = 1;
+	*out = m;
+	return JET_errSuccess;
+}
+
+JET_ERR cursor_mem_add(cursor_mem *m, const uint8_t *rec, size_t cb)
+{
+	if (m->cb + cb > m->cap) {
+		size_t cap = JET_MAX(m->cb + cb, 2 * m->cap + 256);
+		uint8_t *p = jet_realloc(m->buf, cap);
+		if (!p)
+			return JET_errOutOfMemory;
+		m->buf = p;
+		m->cap = cap;
+	}
+	if (m->n + 1 >= m->capn) {
+		uint32_t capn = m->capn ? 2 * m->capn : 16;
+		size_t *p = jet_realloc(m->off, (capn + 1) * sizeof(size_t));
+		if (!p)
+			return JET_errOutOfMemory;
+		m->off = p;
+		m->capn = capn;
+	}
+	memcpy(m->buf + m->cb, rec, cb);
+	m->cb += cb;
+	m->n++;
+	m->off[m->n] = m->cb;
+	return JET_errSuccess;
+}
+
+uint32_t cursor_mem_count(const cursor_mem *m)
+{
+	return m->n;
+}
+
+void cursor_mem_release(cursor_mem *m)
+{
+	if (!m || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	jet_free(m->buf);
+	jet_free(m->off);
+	jet_free(m);
+}
+
+JET_ERR cursor_open_mem(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, cursor_mem *m,
+			JET_TABLEID *ptableid)
+{
+	JET_ERR err = JET_errSuccess;
+	api_cursor *c = NULL;
+	unsigned long maxCursors = eng_inst_params(eng_sess_inst(s->eng))->max_cursors;
+
+	if (maxCursors && s->ncursors >= maxCursors)
+		Error(JET_errOutOfCursors);
+	c = jet_calloc(1, sizeof(*c));
+	if (!c)
+		Error(JET_errOutOfMemory);
+	c->sess = s;
+	c->db = db;
+	c->dbid = dbid;
+	c->readonly = true;
+	c->level = eng_txn_level(s->eng);
+	c->rt = &m->rt;
+	c->mem = m;
+	tbl_def_addref(td);
+	c->td = td;
+	c->ix = NULL;
+	c->ix_objid = 0;
+	c->pos = CUR_BEFORE_FIRST;
+	err = api_tableid_new(c, &c->handle);
+	if (err < 0) {
+		tbl_def_release(td);
+		jet_free(c);
+		goto HandleError;
+	}
+	__atomic_add_fetch(&c->rt->nopen, 1, __ATOMIC_RELAXED);
+	TAILQ_INSERT_TAIL(&s->cursors, c, link);
+	s->ncursors++;
+	*ptableid = c->handle;
+	return JET_errSuccess;
+HandleError:
+	cursor_mem_release(m);
+	return err;
+}
+
+static uint32_t mem_row(const api_cursor *c)
+{
+	return c->cbPk == 4 ? get_be32(c->pk) : 0;
+}
+
+/* Makes row i current. */
+static JET_ERR mem_take(api_cursor *c, uint32_t i)
+{
+	cursor_mem *m = c->mem;
+
+	if (i >= m->n)
+		return JET_errNoCurrentRecord;
+	CallR(rec_copy(c, m->buf + m->off[i], m->off[i + 1] - m->off[i]));
+	put_be32(c->pk, i);
+	c->cbPk = 4;
+	memcpy(c->ekey, c->pk, 4);
+	c->cbEkey = 4;
+	c->pos = CUR_ON;
+	c->rec_view = 0;
+	return JET_errSuccess;
+}
+
+static JET_ERR mem_move(api_cursor *c, long cRow)
+{
+	int64_t n = c->mem->n, i;
+
+	if (cRow == (long)JET_MoveFirst || cRow == (long)INT32_MIN) {
+		i = 0;
+	} else if (cRow == JET_MoveLast) {
+		i = n - 1;
+	} else if (cRow == 0) {
+		return c->pos == CUR_ON ? mem_take(c, mem_row(c)) : JET_errNoCurrentRecord;
+	} else {
+		i = c->pos == CUR_ON ? (int64_t)mem_row(c) : c->pos == CUR_BEFORE_FIRST ? -1 : n;
+		i += cRow;
+	}
+	if (i < 0 || n == 0) {
+		c->pos = cRow > 0 ? CUR_AFTER_LAST : CUR_BEFORE_FIRST;
+		return JET_errNoCurrentRecord;
+	}
+	if (i >= n) {
+		c->pos = CUR_AFTER_LAST;
+		return JET_errNoCurrentRecord;
+	}
+	return mem_take(c, (uint32_t)i);
+}
+
+/* ------------------------------------------------------------------ */
+/* JetDupCursor, record positions                                     */
+/* ------------------------------------------------------------------ */
+
+JET_ERR cursor_dup(api_cursor *c, eng_read *r, JET_TABLEID *ptableid)
+{
+	JET_ERR err;
+	api_cursor *d;
+
+	if (c->mem) {
+		__atomic_add_fetch(&c->mem->refs, 1, __ATOMIC_RELAXED);
+		CallR(cursor_open_mem(c->sess, c->dbid, c->db, c->td, c->mem, ptableid));
+	} else {
+		CallR(cursor_open(c->sess, c->dbid, c->db, c->td, c->readonly, ptableid));
+	}
+	CallR(api_tableid_get(c->sess, *ptableid, &d));
+	/* ESE defers a move to the first record; an empty table leaves the
+	 * new cursor on no record. */
+	err = cursor_move(d, r, JET_MoveFirst, 0);
+	if (err == JET_errNoCurrentRecord) {
+		cursor_reset_position(d);
+		err = JET_errSuccess;
+	}
+	cursor_park(d, r);
+	if (err < 0) {
+		cursor_close(d);
+		*ptableid = JET_tableidNil;
+	}
+	return err;
+}
+
+/* Counts the entries of the current index, and those before key (all when
+ * key is NULL). */
+static JET_ERR count_entries(api_cursor *c, eng_read *r, const uint8_t *key, size_t cbKey,
+			     uint64_t *plt, uint64_t *ptotal)
+{
+	JET_ERR err = JET_errSuccess;
+	bt_cursor *cur = NULL;
+	uint32_t root;
+	uint64_t lt = 0, total = 0;
+
+	Call(eng_read_root(r, c->ix_objid, &root));
+	Call(bt_cursor_open(eng_db_cache(r->db), root, &cur));
+	for (err = bt_first(cur); err >= 0; err = bt_next(cur)) {
+		if (key) {
+			const void *k;
+			size_t ck;
+			Call(bt_cursor_key(cur, &k, &ck));
+			if (key_cmp(k, ck, key, cbKey) < 0)
+				lt++;
+		}
+		total++;
+	}
+	if (err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
+		goto HandleError;
+	err = JET_errSuccess;
+	*plt = key ? lt : total;
+	*ptotal = total;
+HandleError:
+	if (cur)
+		bt_cursor_close(cur);
+	return err;
+}
+
+JET_ERR cursor_get_position(api_cursor *c, eng_read *r, unsigned long *plt,
+			    unsigned long *ptotal)
+{
+	uint64_t lt, total;
+
+	if (c->pos != CUR_ON)
+		return JET_errNoCurrentRecord;
+	if (c->mem) {
+		*plt = mem_row(c);
+		*ptotal = c->mem->n;
+		return JET_errSuccess;
+	}
+	CallR(count_entries(c, r, c->ekey, c->cbEkey, &lt, &total));
+	/* The current entry may be gone (deleted since): it still counts. */
+	if (total <= lt)
+		total = lt + 1;
+	*plt = (unsigned long)lt;
+	*ptotal = (unsigned long)total;
+	return JET_errSuccess;
+}
+
+JET_ERR cursor_goto_position(api_cursor *c, eng_read *r, unsigned long lt, unsigned long total)
+{
+	JET_ERR err;
+	uint64_t n, target, i, unused;
+
+	c->range = false;
+	if (c->mem)
+		n = c->mem->n;
+	else
+		CallR(count_entries(c, r, NULL, 0, &unused, &n));
+	if (n == 0) {
+		cursor_reset_position(c);
+		return JET_errRecordNotFound;
+	}
+	target = (uint64_t)lt * n / total;
+	if (target >= n)
+		target = n - 1;
+	if (c->mem)
+		return mem_take(c, (uint32_t)target);
+	CallR(cur_bt(c, r));
+	err = bt_first(c->bt);
+	for (i = 0; err >= 0 && i < target; i++)
+		err = bt_next(c->bt);
+	if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord) {
+		cursor_reset_position(c);
+		return JET_errRecordNotFound;
+	}
+	CallR(err);
+	return cur_take(c, r, true);
 }

@@ -49,6 +49,9 @@ struct api_cursor {
 	tbl_def *td;
 	tbl_rt *rt; /* counts this cursor in nopen */
 	bool readonly;
+	/* A list table (cursor_open_mem): rows in memory, no b+tree; the
+	 * position is the row number, kept big-endian in pk like a bookmark. */
+	struct cursor_mem *mem;
 	int level; /* transaction level when opened */
 
 	/* current index: NULL = the clustered order (primary index or DBK) */
@@ -119,5 +122,36 @@ JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool n
  * a read context): suspends it for the next call when it may be resumed,
  * else resets it. */
 void cursor_park(api_cursor *c, eng_read *r);
+
+/*
+ * List tables. ESE answers JetGetObjectInfo/JetGetColumnInfo/JetGetIndexInfo
+ * list levels with a temporary table the caller walks with JetMove and
+ * JetRetrieveColumn and closes with JetCloseTable. Ours is a read-only
+ * cursor over rows held in memory: encoded records (record.h) of a
+ * definition made for the list, in the order they were added. JetMove,
+ * JetRetrieveColumn(s), bookmarks, JetGetRecordPosition/JetGotoPosition,
+ * JetIndexRecordCount, JetDupCursor and JetCloseTable work on it; updates
+ * are JET_errPermissionDenied, keys JET_errNoCurrentIndex.
+ */
+typedef struct cursor_mem cursor_mem;
+JET_ERR cursor_mem_new(cursor_mem **out);
+JET_ERR cursor_mem_add(cursor_mem *m, const uint8_t *rec, size_t cb);
+uint32_t cursor_mem_count(const cursor_mem *m);
+void cursor_mem_release(cursor_mem *m);
+/* Opens a read-only cursor on m's rows, before the first (takes a
+ * reference on td and consumes the caller's reference on m, also on
+ * failure). */
+JET_ERR cursor_open_mem(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, cursor_mem *m,
+			JET_TABLEID *ptableid);
+
+/* JetDupCursor: a new cursor on c's table (or list), on the clustered
+ * index, on its first record (none: before the first), as ESE does. */
+JET_ERR cursor_dup(api_cursor *c, eng_read *r, JET_TABLEID *ptableid);
+/* The current entry's place in the current index: *plt entries before
+ * it, *ptotal in all (exact; index ranges do not count, as in ESE). */
+JET_ERR cursor_get_position(api_cursor *c, eng_read *r, unsigned long *plt,
+			    unsigned long *ptotal);
+/* Moves to the entry at fraction lt/total of the current index. */
+JET_ERR cursor_goto_position(api_cursor *c, eng_read *r, unsigned long lt, unsigned long total);
 
 #endif

@@ -1,0 +1,999 @@
+/*
+ * test_conformance.c - the JET API as an ESENT program sees it:
+ *  - the info functions' list tables (JET_COLUMNLIST, JET_INDEXLIST,
+ *    JET_OBJECTLIST) walked with JetMove/JetRetrieveColumn, and the
+ *    single-answer levels;
+ *  - JetDupCursor, JetGetRecordPosition/JetGotoPosition, JetGetLock,
+ *    JetComputeStats, JetEscrowUpdate;
+ *  - table-driven: every Jet* function that takes a session, given a
+ *    handle that is no session, answers JET_errInvalidSesid; every one that
+ *    takes a cursor, given one that is none, JET_errInvalidTableId; NULL
+ *    where a result must go, JET_errInvalidParameter; never a crash;
+ *  - link: every function include/jet.h declares exists (g_all below
+ *    takes the address of each, so a missing one fails the build). The one
+ *    still being written elsewhere (JetOpenTempTable, temporary tables) is
+ *    referenced weakly: while it is missing the test says so and its rows
+ *    are skipped, and once it is there it is checked like the others.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jet.h"
+
+#pragma weak JetOpenTempTable
+
+#define OK(x) ck_assert_int_eq((x), JET_errSuccess)
+#define ERR(x, e) ck_assert_int_eq((x), (e))
+
+typedef struct env {
+	JET_INSTANCE inst;
+	JET_SESID ses;
+	JET_DBID db;
+	char dir[256];
+	char dbpath[512];
+} env;
+
+static void env_start(env *e)
+{
+	char path[300];
+
+	snprintf(e->dir, sizeof(e->dir), "/tmp/jet_test_conf_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->dir));
+	snprintf(e->dbpath, sizeof(e->dbpath), "%s/t.edb", e->dir);
+	snprintf(path, sizeof(path), "%s/", e->dir);
+	OK(JetCreateInstance(&e->inst, "test_conformance"));
+	OK(JetSetSystemParameter(&e->inst, 0, JET_paramSystemPath, 0, path));
+	OK(JetSetSystemParameter(&e->inst, 0, JET_paramLogFilePath, 0, path));
+	OK(JetInit(&e->inst));
+	OK(JetBeginSession(e->inst, &e->ses, NULL, NULL));
+	OK(JetCreateDatabase(e->ses, e->dbpath, NULL, &e->db, 0));
+}
+
+static void env_stop(env *e)
+{
+	char cmd[600];
+
+	OK(JetEndSession(e->ses, 0));
+	OK(JetTerm(e->inst));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static JET_COLUMNID add_col(env *e, JET_TABLEID t, const char *name, JET_COLTYP typ,
+			    JET_GRBIT grbit, const void *pvDefault, unsigned long cbDefault)
+{
+	JET_COLUMNDEF cd;
+	JET_COLUMNID id = 0;
+
+	memset(&cd, 0, sizeof(cd));
+	cd.cbStruct = sizeof(cd);
+	cd.coltyp = typ;
+	cd.grbit = grbit;
+	OK(JetAddColumn(e->ses, t, name, &cd, pvDefault, cbDefault, &id));
+	return id;
+}
+
+/* Table "people": id Long (primary), name Text, age Long (+ index "byage"
+ * descending on age, then name), hits Long escrow (default 0), n rows with
+ * id = i, age = i % 7, name = "p<i>". */
+typedef struct pcols {
+	JET_COLUMNID id, name, age, hits;
+} pcols;
+
+static JET_TABLEID make_people(env *e, pcols *c, int n)
+{
+	JET_TABLEID t;
+	int32_t zero = 0;
+	int i;
+
+	OK(JetCreateTable(e->ses, e->db, "people", 0, 0, &t));
+	c->id = add_col(e, t, "id", JET_coltypLong, JET_bitColumnNotNULL, NULL, 0);
+	c->name = add_col(e, t, "name", JET_coltypText, 0, NULL, 0);
+	c->age = add_col(e, t, "age", JET_coltypLong, 0, NULL, 0);
+	c->hits = add_col(e, t, "hits", JET_coltypLong, JET_bitColumnEscrowUpdate, &zero, 4);
+	OK(JetCreateIndex(e->ses, t, "pk", JET_bitIndexPrimary, "+id\0", 5, 100));
+	OK(JetCreateIndex(e->ses, t, "byage", 0, "-age\0+name\0", 12, 100));
+	for (i = 1; i <= n; i++) {
+		int32_t id = i, age = i % 7;
+		char name[16];
+		snprintf(name, sizeof(name), "p%d", i);
+		OK(JetPrepareUpdate(e->ses, t, JET_prepInsert));
+		OK(JetSetColumn(e->ses, t, c->id, &id, 4, 0, NULL));
+		OK(JetSetColumn(e->ses, t, c->name, name, (unsigned long)strlen(name), 0, NULL));
+		OK(JetSetColumn(e->ses, t, c->age, &age, 4, 0, NULL));
+		OK(JetUpdate(e->ses, t, NULL, 0, NULL));
+	}
+	return t;
+}
+
+static int32_t rlong(env *e, JET_TABLEID t, JET_COLUMNID col)
+{
+	int32_t v = -1;
+	unsigned long cb = 0;
+	OK(JetRetrieveColumn(e->ses, t, col, &v, 4, &cb, 0, NULL));
+	ck_assert_uint_eq(cb, 4);
+	return v;
+}
+
+static int16_t rshort(env *e, JET_TABLEID t, JET_COLUMNID col)
+{
+	int16_t v = -1;
+	unsigned long cb = 0;
+	OK(JetRetrieveColumn(e->ses, t, col, &v, 2, &cb, 0, NULL));
+	ck_assert_uint_eq(cb, 2);
+	return v;
+}
+
+static void rtext(env *e, JET_TABLEID t, JET_COLUMNID col, char *buf, size_t cbBuf)
+{
+	unsigned long cb = 0;
+	OK(JetRetrieveColumn(e->ses, t, col, buf, (unsigned long)cbBuf - 1, &cb, 0, NULL));
+	ck_assert_uint_lt(cb, cbBuf);
+	buf[cb] = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Info levels                                                        */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_column_list)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t, t2;
+	JET_COLUMNLIST cl;
+	JET_COLUMNBASE cb;
+	JET_COLUMNDEF cd;
+	char name[80];
+	const char *want[] = {"age", "hits", "id", "name"};
+	int i;
+	unsigned long n = 0, cbv = 0;
+	int32_t def = -1;
+
+	env_start(&e);
+	t = make_people(&e, &c, 3);
+
+	memset(&cl, 0, sizeof(cl));
+	OK(JetGetTableColumnInfo(e.ses, t, NULL, &cl, sizeof(cl), JET_ColInfoList));
+	ck_assert_uint_eq(cl.cbStruct, sizeof(cl));
+	ck_assert_uint_eq(cl.cRecord, 4);
+	/* Sorted by name. */
+	for (i = 0; i < 4; i++) {
+		OK(JetMove(e.ses, cl.tableid, i ? JET_MoveNext : JET_MoveFirst, 0));
+		rtext(&e, cl.tableid, cl.columnidcolumnname, name, sizeof(name));
+		ck_assert_str_eq(name, want[i]);
+		rtext(&e, cl.tableid, cl.columnidBaseTableName, name, sizeof(name));
+		ck_assert_str_eq(name, "people");
+		if (i == 3) {
+			ck_assert_uint_eq(rlong(&e, cl.tableid, cl.columnidcolumnid), c.name);
+			ck_assert_uint_eq(rlong(&e, cl.tableid, cl.columnidcoltyp),
+					  JET_coltypText);
+			ck_assert_uint_eq(rlong(&e, cl.tableid, cl.columnidcbMax),
+					  JET_cbColumnMost);
+			ck_assert_int_eq(rshort(&e, cl.tableid, cl.columnidCp), 1252);
+		}
+		if (i == 1) {
+			ck_assert_uint_eq(rlong(&e, cl.tableid, cl.columnidgrbit) &
+					      JET_bitColumnEscrowUpdate,
+					  JET_bitColumnEscrowUpdate);
+			OK(JetRetrieveColumn(e.ses, cl.tableid, cl.columnidDefault, &def, 4, &cbv,
+					     0, NULL));
+			ck_assert_int_eq(def, 0);
+		}
+	}
+	ERR(JetMove(e.ses, cl.tableid, JET_MoveNext, 0), JET_errNoCurrentRecord);
+	/* Read-only, no keys; a dup, a count, a bookmark. */
+	OK(JetMove(e.ses, cl.tableid, JET_MoveFirst, 0));
+	ERR(JetPrepareUpdate(e.ses, cl.tableid, JET_prepInsert), JET_errPermissionDenied);
+	ERR(JetDelete(e.ses, cl.tableid), JET_errPermissionDenied);
+	ERR(JetMakeKey(e.ses, cl.tableid, "a", 1, JET_bitNewKey), JET_errNoCurrentIndex);
+	OK(JetIndexRecordCount(e.ses, cl.tableid, &n, 0));
+	ck_assert_uint_eq(n, 4);
+	rtext(&e, cl.tableid, cl.columnidcolumnname, name, sizeof(name));
+	ck_assert_str_eq(name, "age");
+	OK(JetDupCursor(e.ses, cl.tableid, &t2, 0));
+	OK(JetMove(e.ses, t2, JET_MoveLast, 0));
+	rtext(&e, t2, cl.columnidcolumnname, name, sizeof(name));
+	ck_assert_str_eq(name, "name");
+	OK(JetCloseTable(e.ses, t2));
+	OK(JetCloseTable(e.ses, cl.tableid));
+
+	/* By column id; through the database; compact. */
+	OK(JetGetColumnInfo(e.ses, e.db, "people", NULL, &cl, sizeof(cl),
+			    JET_ColInfoListSortColumnid));
+	OK(JetMove(e.ses, cl.tableid, JET_MoveFirst, 0));
+	ck_assert_uint_eq(rlong(&e, cl.tableid, cl.columnidcolumnid), c.id);
+	OK(JetCloseTable(e.ses, cl.tableid));
+	OK(JetGetColumnInfo(e.ses, e.db, "people", NULL, &cl, sizeof(cl),
+			    JET_ColInfoListCompact));
+	ck_assert_uint_eq(cl.cRecord, 4);
+	OK(JetCloseTable(e.ses, cl.tableid));
+	ERR(JetGetTableColumnInfo(e.ses, t, NULL, &cl, sizeof(cl) - 1, JET_ColInfoList),
+	    JET_errInvalidBufferSize);
+	ERR(JetGetColumnInfo(e.ses, e.db, "nope", NULL, &cl, sizeof(cl), JET_ColInfoList),
+	    JET_errObjectNotFound);
+
+	/* The single answers. */
+	OK(JetGetTableColumnInfo(e.ses, t, "NAME", &cd, sizeof(cd), JET_ColInfo));
+	ck_assert_uint_eq(cd.columnid, c.name);
+	OK(JetGetTableColumnInfo(e.ses, t, (const char *)&c.age, &cb, sizeof(cb),
+				 JET_ColInfoBaseByColid));
+	ck_assert_str_eq(cb.szBaseColumnName, "age");
+	ck_assert_str_eq(cb.szBaseTableName, "people");
+	ERR(JetGetTableColumnInfo(e.ses, t, "zz", &cd, sizeof(cd), JET_ColInfo),
+	    JET_errColumnNotFound);
+	ERR(JetGetTableColumnInfo(e.ses, t, "id", &cd, sizeof(cd), 99), JET_errInvalidParameter);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_index_list)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	JET_INDEXLIST il;
+	JET_INDEXID iid;
+	char name[80];
+	unsigned long v = 0;
+
+	env_start(&e);
+	t = make_people(&e, &c, 3);
+	OK(JetGetTableIndexInfo(e.ses, t, NULL, &il, sizeof(il), JET_IdxInfoList));
+	/* byage (2 key columns), pk (1). */
+	ck_assert_uint_eq(il.cRecord, 3);
+	OK(JetMove(e.ses, il.tableid, JET_MoveFirst, 0));
+	rtext(&e, il.tableid, il.columnidindexname, name, sizeof(name));
+	ck_assert_str_eq(name, "byage");
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidcColumn), 2);
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidiColumn), 0);
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidcolumnid), c.age);
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidgrbitColumn), JET_bitKeyDescending);
+	rtext(&e, il.tableid, il.columnidcolumnname, name, sizeof(name));
+	ck_assert_str_eq(name, "age");
+	OK(JetMove(e.ses, il.tableid, JET_MoveNext, 0));
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidiColumn), 1);
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidgrbitColumn), JET_bitKeyAscending);
+	OK(JetMove(e.ses, il.tableid, JET_MoveNext, 0));
+	rtext(&e, il.tableid, il.columnidindexname, name, sizeof(name));
+	ck_assert_str_eq(name, "pk");
+	ck_assert_uint_eq(rlong(&e, il.tableid, il.columnidgrbitIndex) & JET_bitIndexPrimary,
+			  JET_bitIndexPrimary);
+	OK(JetCloseTable(e.ses, il.tableid));
+
+	/* One index by name; through the database; IdxInfo is the same list. */
+	OK(JetGetIndexInfo(e.ses, e.db, "people", "pk", &il, sizeof(il), JET_IdxInfo));
+	ck_assert_uint_eq(il.cRecord, 1);
+	OK(JetCloseTable(e.ses, il.tableid));
+	ERR(JetGetIndexInfo(e.ses, e.db, "people", "zz", &il, sizeof(il), JET_IdxInfoList),
+	    JET_errIndexNotFound);
+	OK(JetGetTableIndexInfo(e.ses, t, NULL, &v, sizeof(v), JET_IdxInfoCount));
+	ck_assert_uint_eq(v, 2);
+	OK(JetGetTableIndexInfo(e.ses, t, "byage", &v, sizeof(v), JET_IdxInfoKeyMost));
+	ck_assert_uint_ge(v, JET_cbKeyMostMin);
+	ERR(JetGetTableIndexInfo(e.ses, t, "byage", &v, 1, JET_IdxInfoKeyMost),
+	    JET_errInvalidBufferSize);
+	OK(JetGetTableIndexInfo(e.ses, t, "byage", &iid, sizeof(iid), JET_IdxInfoIndexId));
+	ck_assert_uint_eq(iid.cbStruct, sizeof(iid));
+	OK(JetSetCurrentIndex4(e.ses, t, "byage", &iid, JET_bitMoveFirst, 1));
+	ck_assert_int_eq(rlong(&e, t, c.age), 3);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_object_info)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	JET_OBJECTLIST ol;
+	JET_OBJECTINFO oi;
+	char name[80];
+	int i;
+
+	env_start(&e);
+	t = make_people(&e, &c, 2);
+	OK(JetCloseTable(e.ses, t));
+	OK(JetCreateTable(e.ses, e.db, "Alpha", 0, 0, &t));
+	OK(JetCloseTable(e.ses, t));
+
+	OK(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, NULL, &ol, sizeof(ol),
+			    JET_ObjInfoListNoStats));
+	ck_assert_uint_eq(ol.cbStruct, sizeof(ol));
+	ck_assert_uint_eq(ol.cRecord, 3);
+	{
+		const char *want[] = {"Alpha", "MSysObjects", "people"};
+		for (i = 0; i < 3; i++) {
+			OK(JetMove(e.ses, ol.tableid, i ? JET_MoveNext : JET_MoveFirst, 0));
+			rtext(&e, ol.tableid, ol.columnidobjectname, name, sizeof(name));
+			ck_assert_str_eq(name, want[i]);
+			ck_assert_uint_eq(rlong(&e, ol.tableid, ol.columnidobjtyp),
+					  JET_objtypTable);
+			ck_assert_uint_eq((unsigned long)rlong(&e, ol.tableid, ol.columnidflags) &
+					      JET_bitObjectSystem,
+					  i == 1 ? JET_bitObjectSystem : 0);
+		}
+	}
+	OK(JetCloseTable(e.ses, ol.tableid));
+
+	/* Rolled-back DDL does not show; a rename does. */
+	OK(JetBeginTransaction(e.ses));
+	OK(JetRenameTable(e.ses, e.db, "Alpha", "Omega"));
+	OK(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, NULL, &ol, sizeof(ol),
+			    JET_ObjInfoList));
+	OK(JetMove(e.ses, ol.tableid, JET_MoveFirst, 0));
+	OK(JetMove(e.ses, ol.tableid, JET_MoveNext, 0)); /* MSysObjects, Omega, people */
+	rtext(&e, ol.tableid, ol.columnidobjectname, name, sizeof(name));
+	ck_assert_str_eq(name, "Omega");
+	OK(JetCloseTable(e.ses, ol.tableid));
+	OK(JetRollback(e.ses, 0));
+
+	OK(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, "people", &oi, sizeof(oi),
+			    JET_ObjInfo));
+	ck_assert_uint_eq(oi.objtyp, JET_objtypTable);
+	ck_assert(oi.dtUpdate > 40000.0); /* after the year 2009 */
+	ck_assert_uint_eq(oi.grbit & JET_bitTableInfoUpdatable, JET_bitTableInfoUpdatable);
+	ERR(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, "nope", &oi, sizeof(oi),
+			     JET_ObjInfo),
+	    JET_errObjectNotFound);
+	ERR(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, "people", &oi, 4, JET_ObjInfo),
+	    JET_errInvalidBufferSize);
+	ERR(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, "people", &oi, sizeof(oi), 77),
+	    JET_errInvalidParameter);
+
+	OK(JetOpenTable(e.ses, e.db, "people", NULL, 0, 0, &t));
+	OK(JetGetTableInfo(e.ses, t, &oi, sizeof(oi), JET_TblInfo));
+	ck_assert_uint_eq(oi.objtyp, JET_objtypTable);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Cursors                                                            */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_dup_cursor)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t, d, ro, d2;
+	char idx[JET_cbNameMost + 1];
+
+	env_start(&e);
+	t = make_people(&e, &c, 5);
+	OK(JetSetCurrentIndex(e.ses, t, "byage"));
+	OK(JetMove(e.ses, t, 2, 0));
+	/* ESE: the copy is on the clustered index, on the first record. */
+	OK(JetDupCursor(e.ses, t, &d, 0));
+	OK(JetGetCurrentIndex(e.ses, d, idx, sizeof(idx)));
+	ck_assert_str_eq(idx, "pk");
+	ck_assert_int_eq(rlong(&e, d, c.id), 1);
+	/* Independent afterwards. */
+	OK(JetMove(e.ses, d, JET_MoveLast, 0));
+	ck_assert_int_eq(rlong(&e, d, c.id), 5);
+	OK(JetGetCurrentIndex(e.ses, t, idx, sizeof(idx)));
+	ck_assert_str_eq(idx, "byage");
+	ERR(JetDupCursor(e.ses, t, NULL, 0), JET_errInvalidParameter);
+	ERR(JetDupCursor(e.ses, t, &d2, 1), JET_errInvalidGrbit);
+	/* Read-only stays read-only. */
+	OK(JetOpenTable(e.ses, e.db, "people", NULL, 0, JET_bitTableReadOnly, &ro));
+	OK(JetDupCursor(e.ses, ro, &d2, 0));
+	ERR(JetPrepareUpdate(e.ses, d2, JET_prepInsert), JET_errPermissionDenied);
+	OK(JetCloseTable(e.ses, d2));
+	OK(JetCloseTable(e.ses, ro));
+	/* A dup made inside a transaction goes with its rollback. */
+	OK(JetBeginTransaction(e.ses));
+	OK(JetDupCursor(e.ses, t, &d2, 0));
+	OK(JetRollback(e.ses, 0));
+	ERR(JetMove(e.ses, d2, JET_MoveFirst, 0), JET_errInvalidTableId);
+	OK(JetCloseTable(e.ses, d));
+	OK(JetCloseTable(e.ses, t));
+	/* Of an empty table: no current record. */
+	OK(JetCreateTable(e.ses, e.db, "empty", 0, 0, &t));
+	OK(JetDupCursor(e.ses, t, &d, 0));
+	ERR(JetRetrieveColumn(e.ses, d, 1, idx, 4, NULL, 0, NULL), JET_errColumnNotFound);
+	ERR(JetMove(e.ses, d, JET_MoveNext, 0), JET_errNoCurrentRecord);
+	OK(JetCloseTable(e.ses, d));
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_record_position)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	JET_RECPOS rp;
+	int i;
+
+	env_start(&e);
+	t = make_people(&e, &c, 20);
+	ERR(JetGetRecordPosition(e.ses, t, &rp, sizeof(rp)), JET_errNoCurrentRecord);
+	for (i = 1; i <= 20; i++) {
+		OK(JetMove(e.ses, t, i == 1 ? JET_MoveFirst : JET_MoveNext, 0));
+		memset(&rp, 0xff, sizeof(rp));
+		OK(JetGetRecordPosition(e.ses, t, &rp, sizeof(rp)));
+		ck_assert_uint_eq(rp.cbStruct, sizeof(rp));
+		ck_assert_uint_eq(rp.centriesLT, (unsigned long)i - 1);
+		ck_assert_uint_eq(rp.centriesTotal, 20);
+		ck_assert_uint_eq(rp.centriesInRange, 1);
+	}
+	ERR(JetGetRecordPosition(e.ses, t, &rp, sizeof(rp) - 1), JET_errInvalidBufferSize);
+	ERR(JetGetRecordPosition(e.ses, t, NULL, sizeof(rp)), JET_errInvalidParameter);
+
+	/* Going there and back: the same record. */
+	for (i = 0; i < 20; i++) {
+		JET_RECPOS g = {sizeof(g), (unsigned long)i, 1, 20};
+		OK(JetGotoPosition(e.ses, t, &g));
+		ck_assert_int_eq(rlong(&e, t, c.id), i + 1);
+		OK(JetGetRecordPosition(e.ses, t, &rp, sizeof(rp)));
+		ck_assert_uint_eq(rp.centriesLT, (unsigned long)i);
+	}
+	/* Fractions of another total; the secondary index. */
+	{
+		JET_RECPOS g = {sizeof(g), 1, 1, 2};
+		OK(JetGotoPosition(e.ses, t, &g));
+		ck_assert_int_eq(rlong(&e, t, c.id), 11);
+		g.centriesLT = 2;
+		OK(JetGotoPosition(e.ses, t, &g)); /* the end: the last record */
+		ck_assert_int_eq(rlong(&e, t, c.id), 20);
+		g.centriesLT = 3;
+		ERR(JetGotoPosition(e.ses, t, &g), JET_errInvalidParameter);
+		g.centriesTotal = 0;
+		g.centriesLT = 0;
+		ERR(JetGotoPosition(e.ses, t, &g), JET_errInvalidParameter);
+		OK(JetSetCurrentIndex(e.ses, t, "byage"));
+		g.centriesLT = 0;
+		g.centriesTotal = 20;
+		OK(JetGotoPosition(e.ses, t, &g));
+		ck_assert_int_eq(rlong(&e, t, c.age), 6);
+		OK(JetGetRecordPosition(e.ses, t, &rp, sizeof(rp)));
+		ck_assert_uint_eq(rp.centriesLT, 0);
+	}
+	ERR(JetGotoPosition(e.ses, t, NULL), JET_errInvalidParameter);
+	OK(JetCloseTable(e.ses, t));
+	OK(JetCreateTable(e.ses, e.db, "empty", 0, 0, &t));
+	{
+		JET_RECPOS g = {sizeof(g), 0, 1, 1};
+		ERR(JetGotoPosition(e.ses, t, &g), JET_errRecordNotFound);
+	}
+	OK(JetComputeStats(e.ses, t));
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_get_lock)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t, t2;
+	JET_SESID s2;
+	JET_DBID db2;
+
+	env_start(&e);
+	t = make_people(&e, &c, 3);
+	OK(JetBeginSession(e.inst, &s2, NULL, NULL));
+	OK(JetOpenDatabase(s2, e.dbpath, NULL, &db2, 0));
+	OK(JetOpenTable(s2, db2, "people", NULL, 0, 0, &t2));
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	OK(JetMove(s2, t2, JET_MoveFirst, 0));
+	ERR(JetGetLock(e.ses, t, JET_bitWriteLock), JET_errNotInTransaction);
+	OK(JetBeginTransaction(e.ses));
+	ERR(JetGetLock(e.ses, t, 0), JET_errInvalidGrbit);
+	ERR(JetGetLock(e.ses, t, JET_bitReadLock | JET_bitWriteLock), JET_errInvalidGrbit);
+	OK(JetGetLock(e.ses, t, JET_bitReadLock));
+	OK(JetGetLock(e.ses, t, JET_bitWriteLock));
+	OK(JetGetLock(e.ses, t, JET_bitWriteLock)); /* again: ours already */
+	/* Another writer of the record conflicts at once. */
+	OK(JetBeginTransaction(s2));
+	ERR(JetGetLock(s2, t2, JET_bitWriteLock), JET_errWriteConflict);
+	OK(JetPrepareUpdate(s2, t2, JET_prepReplace) == JET_errWriteConflict ? JET_errSuccess
+									       : -1);
+	OK(JetRollback(s2, 0));
+	OK(JetCommitTransaction(e.ses, 0));
+	/* Released by the commit. */
+	OK(JetBeginTransaction(s2));
+	OK(JetGetLock(s2, t2, JET_bitWriteLock));
+	OK(JetRollback(s2, 0));
+	/* No current record. */
+	OK(JetBeginTransaction(e.ses));
+	ERR(JetMove(e.ses, t, JET_MovePrevious, 0), JET_errNoCurrentRecord);
+	ERR(JetGetLock(e.ses, t, JET_bitWriteLock), JET_errNoCurrentRecord);
+	OK(JetRollback(e.ses, 0));
+	OK(JetCloseTable(s2, t2));
+	OK(JetEndSession(s2, 0));
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_escrow)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	int32_t d, old = -1;
+	int64_t d64 = 1;
+	unsigned long cbOld = 0;
+
+	env_start(&e);
+	t = make_people(&e, &c, 2);
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	d = 5;
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0), JET_errNotInTransaction);
+	OK(JetBeginTransaction(e.ses));
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, &old, 4, &cbOld, 0));
+	ck_assert_int_eq(old, 0); /* the default */
+	ck_assert_uint_eq(cbOld, 4);
+	d = -2;
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, &old, 4, &cbOld, JET_bitEscrowNoRollback));
+	ck_assert_int_eq(old, 5);
+	ck_assert_int_eq(rlong(&e, t, c.hits), 3);
+	/* Errors. */
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, &d64, 8, NULL, 0, NULL, 0), JET_errInvalidBufferSize);
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, &old, 2, NULL, 0), JET_errInvalidBufferSize);
+	ERR(JetEscrowUpdate(e.ses, t, c.age, &d, 4, NULL, 0, NULL, 0), JET_errInvalidOperation);
+	ERR(JetEscrowUpdate(e.ses, t, c.name, &d, 4, NULL, 0, NULL, 0), JET_errInvalidOperation);
+	ERR(JetEscrowUpdate(e.ses, t, 77, &d, 4, NULL, 0, NULL, 0), JET_errColumnNotFound);
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, NULL, 4, NULL, 0, NULL, 0), JET_errInvalidParameter);
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 2), JET_errInvalidGrbit);
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	ERR(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0), JET_errAlreadyPrepared);
+	OK(JetPrepareUpdate(e.ses, t, JET_prepCancel));
+	OK(JetCommitTransaction(e.ses, 0));
+	ck_assert_int_eq(rlong(&e, t, c.hits), 3);
+	/* Rolled back with its transaction. */
+	OK(JetBeginTransaction(e.ses));
+	d = 100;
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0));
+	ck_assert_int_eq(rlong(&e, t, c.hits), 103);
+	OK(JetRollback(e.ses, 0));
+	ck_assert_int_eq(rlong(&e, t, c.hits), 3);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Handles and NULLs, table-driven                                    */
+/* ------------------------------------------------------------------ */
+
+/* What one row of the table is called with. */
+typedef struct hctx {
+	JET_INSTANCE inst;
+	JET_SESID ses;
+	JET_DBID db;
+	JET_TABLEID t;
+	JET_COLUMNID col;
+	const char *dbpath;
+} hctx;
+
+typedef JET_ERR (*hcall)(const hctx *h);
+
+/* The rows: a function and what it must answer. */
+typedef struct hcase {
+	const char *name;
+	hcall fn;
+	JET_ERR want;
+} hcase;
+
+static char g_buf[4096];
+static unsigned long g_ul;
+
+#define BADSES ((JET_SESID)0x7777777)
+#define BADTAB ((JET_TABLEID)0x7777777)
+
+/* Invalid session. */
+#define S(fnname, expr)                                                                            \
+	static JET_ERR s_##fnname(const hctx *h)                                                   \
+	{                                                                                          \
+		JET_SESID ses = BADSES;                                                            \
+		(void)h;                                                                           \
+		return expr;                                                                       \
+	}
+S(JetBeginTransaction, JetBeginTransaction(ses))
+S(JetBeginTransaction2, JetBeginTransaction2(ses, 0))
+S(JetCommitTransaction, JetCommitTransaction(ses, 0))
+S(JetRollback, JetRollback(ses, 0))
+S(JetEndSession, JetEndSession(ses, 0))
+S(JetDupSession, JetDupSession(ses, (JET_SESID *)g_buf))
+S(JetCreateDatabaseA, JetCreateDatabaseA(ses, "/tmp/x.edb", NULL, (JET_DBID *)g_buf, 0))
+S(JetAttachDatabaseA, JetAttachDatabaseA(ses, h->dbpath, 0))
+S(JetDetachDatabaseA, JetDetachDatabaseA(ses, h->dbpath))
+S(JetOpenDatabaseA, JetOpenDatabaseA(ses, h->dbpath, NULL, (JET_DBID *)g_buf, 0))
+S(JetCloseDatabase, JetCloseDatabase(ses, h->db, 0))
+S(JetGetDatabaseInfoA, JetGetDatabaseInfoA(ses, h->db, g_buf, sizeof(g_buf), JET_DbInfoFilename))
+S(JetCreateTableA, JetCreateTableA(ses, h->db, "x", 0, 0, (JET_TABLEID *)g_buf))
+S(JetCreateTableColumnIndexA, JetCreateTableColumnIndexA(ses, h->db, (JET_TABLECREATE *)g_buf))
+S(JetDeleteTableA, JetDeleteTableA(ses, h->db, "t"))
+S(JetRenameTableA, JetRenameTableA(ses, h->db, "t", "u"))
+S(JetOpenTableA, JetOpenTableA(ses, h->db, "t", NULL, 0, 0, (JET_TABLEID *)g_buf))
+S(JetCloseTable, JetCloseTable(ses, h->t))
+S(JetDupCursor, JetDupCursor(ses, h->t, (JET_TABLEID *)g_buf, 0))
+S(JetOpenTempTable, JetOpenTempTable(ses, (JET_COLUMNDEF *)g_buf, 0, 0, (JET_TABLEID *)g_buf,
+				     (JET_COLUMNID *)(g_buf + 64)))
+S(JetGetTableInfoA, JetGetTableInfoA(ses, h->t, g_buf, sizeof(g_buf), JET_TblInfoName))
+S(JetGetObjectInfoA, JetGetObjectInfoA(ses, h->db, JET_objtypTable, NULL, "t", g_buf,
+				       sizeof(g_buf), JET_ObjInfo))
+S(JetGetLock, JetGetLock(ses, h->t, JET_bitWriteLock))
+S(JetComputeStats, JetComputeStats(ses, h->t))
+S(JetAddColumnA, JetAddColumnA(ses, h->t, "z", (JET_COLUMNDEF *)g_buf, NULL, 0, NULL))
+S(JetDeleteColumnA, JetDeleteColumnA(ses, h->t, "a"))
+S(JetDeleteColumn2A, JetDeleteColumn2A(ses, h->t, "a", 0))
+S(JetRenameColumnA, JetRenameColumnA(ses, h->t, "a", "b", 0))
+S(JetGetColumnInfoA, JetGetColumnInfoA(ses, h->db, "t", "a", g_buf, sizeof(g_buf), JET_ColInfo))
+S(JetGetTableColumnInfoA, JetGetTableColumnInfoA(ses, h->t, "a", g_buf, sizeof(g_buf),
+						 JET_ColInfo))
+S(JetCreateIndexA, JetCreateIndexA(ses, h->t, "i", 0, "+a\0", 4, 100))
+S(JetCreateIndex2A, JetCreateIndex2A(ses, h->t, (JET_INDEXCREATE *)g_buf, 1))
+S(JetDeleteIndexA, JetDeleteIndexA(ses, h->t, "i"))
+S(JetGetIndexInfoA, JetGetIndexInfoA(ses, h->db, "t", NULL, g_buf, sizeof(g_buf),
+				     JET_IdxInfoCount))
+S(JetGetTableIndexInfoA, JetGetTableIndexInfoA(ses, h->t, NULL, g_buf, sizeof(g_buf),
+					       JET_IdxInfoCount))
+S(JetSetCurrentIndexA, JetSetCurrentIndexA(ses, h->t, NULL))
+S(JetSetCurrentIndex2A, JetSetCurrentIndex2A(ses, h->t, NULL, 0))
+S(JetSetCurrentIndex3A, JetSetCurrentIndex3A(ses, h->t, NULL, 0, 1))
+S(JetSetCurrentIndex4A, JetSetCurrentIndex4A(ses, h->t, NULL, NULL, 0, 1))
+S(JetGetCurrentIndexA, JetGetCurrentIndexA(ses, h->t, g_buf, sizeof(g_buf)))
+S(JetMove, JetMove(ses, h->t, JET_MoveFirst, 0))
+S(JetMakeKey, JetMakeKey(ses, h->t, g_buf, 4, JET_bitNewKey))
+S(JetRetrieveKey, JetRetrieveKey(ses, h->t, g_buf, sizeof(g_buf), &g_ul, 0))
+S(JetSeek, JetSeek(ses, h->t, JET_bitSeekEQ))
+S(JetSetIndexRange, JetSetIndexRange(ses, h->t, 0))
+S(JetIndexRecordCount, JetIndexRecordCount(ses, h->t, &g_ul, 0))
+S(JetGetBookmark, JetGetBookmark(ses, h->t, g_buf, sizeof(g_buf), &g_ul))
+S(JetGotoBookmark, JetGotoBookmark(ses, h->t, g_buf, 4))
+S(JetGetRecordPosition, JetGetRecordPosition(ses, h->t, (JET_RECPOS *)g_buf, sizeof(JET_RECPOS)))
+S(JetGotoPosition, JetGotoPosition(ses, h->t, (JET_RECPOS *)g_buf))
+S(JetPrepareUpdate, JetPrepareUpdate(ses, h->t, JET_prepInsert))
+S(JetSetColumn, JetSetColumn(ses, h->t, h->col, g_buf, 4, 0, NULL))
+S(JetSetColumns, JetSetColumns(ses, h->t, NULL, 0))
+S(JetRetrieveColumn, JetRetrieveColumn(ses, h->t, h->col, g_buf, 4, &g_ul, 0, NULL))
+S(JetRetrieveColumns, JetRetrieveColumns(ses, h->t, NULL, 0))
+S(JetUpdate, JetUpdate(ses, h->t, NULL, 0, NULL))
+S(JetUpdate2, JetUpdate2(ses, h->t, NULL, 0, NULL, 0))
+S(JetDelete, JetDelete(ses, h->t))
+S(JetEscrowUpdate, JetEscrowUpdate(ses, h->t, h->col, g_buf, 4, NULL, 0, NULL, 0))
+S(JetGetTableState, JetGetTableState(ses, h->t, (JET_TABLESTATE *)g_buf))
+S(JetAddTableCounter, JetAddTableCounter(ses, h->t, 0, 1))
+S(JetSetTableChangedTime, JetSetTableChangedTime(ses, h->t, 1))
+#undef S
+
+/* Invalid table id (with a good session). */
+#define T(fnname, expr)                                                                            \
+	static JET_ERR t_##fnname(const hctx *h)                                                   \
+	{                                                                                          \
+		JET_SESID ses = h->ses;                                                            \
+		JET_TABLEID tab = BADTAB;                                                          \
+		return expr;                                                                       \
+	}
+T(JetCloseTable, JetCloseTable(ses, tab))
+T(JetDupCursor, JetDupCursor(ses, tab, (JET_TABLEID *)g_buf, 0))
+T(JetGetTableInfoA, JetGetTableInfoA(ses, tab, g_buf, sizeof(g_buf), JET_TblInfoName))
+T(JetGetLock, JetGetLock(ses, tab, JET_bitWriteLock))
+T(JetComputeStats, JetComputeStats(ses, tab))
+T(JetAddColumnA, JetAddColumnA(ses, tab, "z", (JET_COLUMNDEF *)g_buf, NULL, 0, NULL))
+T(JetDeleteColumnA, JetDeleteColumnA(ses, tab, "a"))
+T(JetDeleteColumn2A, JetDeleteColumn2A(ses, tab, "a", 0))
+T(JetRenameColumnA, JetRenameColumnA(ses, tab, "a", "b", 0))
+T(JetGetTableColumnInfoA, JetGetTableColumnInfoA(ses, tab, "a", g_buf, sizeof(g_buf),
+						 JET_ColInfo))
+T(JetCreateIndexA, JetCreateIndexA(ses, tab, "i", 0, "+a\0", 4, 100))
+T(JetCreateIndex2A, JetCreateIndex2A(ses, tab, (JET_INDEXCREATE *)g_buf, 1))
+T(JetDeleteIndexA, JetDeleteIndexA(ses, tab, "i"))
+T(JetGetTableIndexInfoA, JetGetTableIndexInfoA(ses, tab, NULL, g_buf, sizeof(g_buf),
+					       JET_IdxInfoCount))
+T(JetSetCurrentIndexA, JetSetCurrentIndexA(ses, tab, NULL))
+T(JetSetCurrentIndex2A, JetSetCurrentIndex2A(ses, tab, NULL, 0))
+T(JetSetCurrentIndex3A, JetSetCurrentIndex3A(ses, tab, NULL, 0, 1))
+T(JetSetCurrentIndex4A, JetSetCurrentIndex4A(ses, tab, NULL, NULL, 0, 1))
+T(JetGetCurrentIndexA, JetGetCurrentIndexA(ses, tab, g_buf, sizeof(g_buf)))
+T(JetMove, JetMove(ses, tab, JET_MoveFirst, 0))
+T(JetMakeKey, JetMakeKey(ses, tab, g_buf, 4, JET_bitNewKey))
+T(JetRetrieveKey, JetRetrieveKey(ses, tab, g_buf, sizeof(g_buf), &g_ul, 0))
+T(JetSeek, JetSeek(ses, tab, JET_bitSeekEQ))
+T(JetSetIndexRange, JetSetIndexRange(ses, tab, 0))
+T(JetIndexRecordCount, JetIndexRecordCount(ses, tab, &g_ul, 0))
+T(JetGetBookmark, JetGetBookmark(ses, tab, g_buf, sizeof(g_buf), &g_ul))
+T(JetGotoBookmark, JetGotoBookmark(ses, tab, g_buf, 4))
+T(JetGetRecordPosition, JetGetRecordPosition(ses, tab, (JET_RECPOS *)g_buf, sizeof(JET_RECPOS)))
+T(JetGotoPosition, JetGotoPosition(ses, tab, (JET_RECPOS *)g_buf))
+T(JetPrepareUpdate, JetPrepareUpdate(ses, tab, JET_prepInsert))
+T(JetSetColumn, JetSetColumn(ses, tab, h->col, g_buf, 4, 0, NULL))
+T(JetSetColumns, JetSetColumns(ses, tab, NULL, 0))
+T(JetRetrieveColumn, JetRetrieveColumn(ses, tab, h->col, g_buf, 4, &g_ul, 0, NULL))
+T(JetRetrieveColumns, JetRetrieveColumns(ses, tab, NULL, 0))
+T(JetUpdate, JetUpdate(ses, tab, NULL, 0, NULL))
+T(JetUpdate2, JetUpdate2(ses, tab, NULL, 0, NULL, 0))
+T(JetDelete, JetDelete(ses, tab))
+T(JetEscrowUpdate, JetEscrowUpdate(ses, tab, h->col, g_buf, 4, NULL, 0, NULL, 0))
+T(JetGetTableState, JetGetTableState(ses, tab, (JET_TABLESTATE *)g_buf))
+T(JetAddTableCounter, JetAddTableCounter(ses, tab, 0, 1))
+T(JetSetTableChangedTime, JetSetTableChangedTime(ses, tab, 1))
+#undef T
+
+/* NULL where a result goes (good handles otherwise). */
+#define N(fnname, expr)                                                                            \
+	static JET_ERR n_##fnname(const hctx *h)                                                   \
+	{                                                                                          \
+		JET_SESID ses = h->ses;                                                            \
+		return expr;                                                                       \
+	}
+N(JetDupSession, JetDupSession(ses, NULL))
+N(JetCreateDatabaseA, JetCreateDatabaseA(ses, "/tmp/jet_conf_never.edb", NULL, NULL, 0))
+N(JetOpenDatabaseA, JetOpenDatabaseA(ses, h->dbpath, NULL, NULL, 0))
+N(JetGetDatabaseInfoA, JetGetDatabaseInfoA(ses, h->db, NULL, 64, JET_DbInfoFilename))
+N(JetCreateTableA, JetCreateTableA(ses, h->db, "never", 0, 0, NULL))
+N(JetCreateTableColumnIndexA, JetCreateTableColumnIndexA(ses, h->db, NULL))
+N(JetOpenTableA, JetOpenTableA(ses, h->db, "t", NULL, 0, 0, NULL))
+N(JetDupCursor, JetDupCursor(ses, h->t, NULL, 0))
+N(JetGetTableInfoA, JetGetTableInfoA(ses, h->t, NULL, 64, JET_TblInfoName))
+N(JetGetObjectInfoA, JetGetObjectInfoA(ses, h->db, JET_objtypTable, NULL, "t", NULL, 64,
+				       JET_ObjInfo))
+N(JetGetObjectInfoList, JetGetObjectInfoA(ses, h->db, JET_objtypTable, NULL, NULL, NULL, 64,
+					  JET_ObjInfoList))
+N(JetAddColumnA, JetAddColumnA(ses, h->t, "z", NULL, NULL, 0, NULL))
+N(JetGetColumnInfoA, JetGetColumnInfoA(ses, h->db, "t", "a", NULL, 64, JET_ColInfo))
+N(JetGetColumnInfoList, JetGetColumnInfoA(ses, h->db, "t", NULL, NULL, 64, JET_ColInfoList))
+N(JetGetTableColumnInfoA, JetGetTableColumnInfoA(ses, h->t, "a", NULL, 64, JET_ColInfo))
+N(JetGetIndexInfoA, JetGetIndexInfoA(ses, h->db, "t", NULL, NULL, 64, JET_IdxInfoList))
+N(JetGetTableIndexInfoA, JetGetTableIndexInfoA(ses, h->t, NULL, NULL, 64, JET_IdxInfoCount))
+N(JetGetCurrentIndexA, JetGetCurrentIndexA(ses, h->t, NULL, 64))
+N(JetIndexRecordCount, JetIndexRecordCount(ses, h->t, NULL, 0))
+N(JetGetRecordPosition, JetGetRecordPosition(ses, h->t, NULL, sizeof(JET_RECPOS)))
+N(JetGotoPosition, JetGotoPosition(ses, h->t, NULL))
+N(JetSetColumns, JetSetColumns(ses, h->t, NULL, 1))
+N(JetRetrieveColumns, JetRetrieveColumns(ses, h->t, NULL, 1))
+#undef N
+
+#define ROW(p, fnname, want) {#fnname, p##_##fnname, want}
+static const hcase g_cases[] = {
+    ROW(s, JetBeginTransaction, JET_errInvalidSesid),
+    ROW(s, JetBeginTransaction2, JET_errInvalidSesid),
+    ROW(s, JetCommitTransaction, JET_errInvalidSesid),
+    ROW(s, JetRollback, JET_errInvalidSesid),
+    ROW(s, JetEndSession, JET_errInvalidSesid),
+    ROW(s, JetDupSession, JET_errInvalidSesid),
+    ROW(s, JetCreateDatabaseA, JET_errInvalidSesid),
+    ROW(s, JetAttachDatabaseA, JET_errInvalidSesid),
+    ROW(s, JetDetachDatabaseA, JET_errInvalidSesid),
+    ROW(s, JetOpenDatabaseA, JET_errInvalidSesid),
+    ROW(s, JetCloseDatabase, JET_errInvalidSesid),
+    ROW(s, JetGetDatabaseInfoA, JET_errInvalidSesid),
+    ROW(s, JetCreateTableA, JET_errInvalidSesid),
+    ROW(s, JetCreateTableColumnIndexA, JET_errInvalidSesid),
+    ROW(s, JetDeleteTableA, JET_errInvalidSesid),
+    ROW(s, JetRenameTableA, JET_errInvalidSesid),
+    ROW(s, JetOpenTableA, JET_errInvalidSesid),
+    ROW(s, JetCloseTable, JET_errInvalidSesid),
+    ROW(s, JetDupCursor, JET_errInvalidSesid),
+    ROW(s, JetOpenTempTable, JET_errInvalidSesid),
+    ROW(s, JetGetTableInfoA, JET_errInvalidSesid),
+    ROW(s, JetGetObjectInfoA, JET_errInvalidSesid),
+    ROW(s, JetGetLock, JET_errInvalidSesid),
+    ROW(s, JetComputeStats, JET_errInvalidSesid),
+    ROW(s, JetAddColumnA, JET_errInvalidSesid),
+    ROW(s, JetDeleteColumnA, JET_errInvalidSesid),
+    ROW(s, JetDeleteColumn2A, JET_errInvalidSesid),
+    ROW(s, JetRenameColumnA, JET_errInvalidSesid),
+    ROW(s, JetGetColumnInfoA, JET_errInvalidSesid),
+    ROW(s, JetGetTableColumnInfoA, JET_errInvalidSesid),
+    ROW(s, JetCreateIndexA, JET_errInvalidSesid),
+    ROW(s, JetCreateIndex2A, JET_errInvalidSesid),
+    ROW(s, JetDeleteIndexA, JET_errInvalidSesid),
+    ROW(s, JetGetIndexInfoA, JET_errInvalidSesid),
+    ROW(s, JetGetTableIndexInfoA, JET_errInvalidSesid),
+    ROW(s, JetSetCurrentIndexA, JET_errInvalidSesid),
+    ROW(s, JetSetCurrentIndex2A, JET_errInvalidSesid),
+    ROW(s, JetSetCurrentIndex3A, JET_errInvalidSesid),
+    ROW(s, JetSetCurrentIndex4A, JET_errInvalidSesid),
+    ROW(s, JetGetCurrentIndexA, JET_errInvalidSesid),
+    ROW(s, JetMove, JET_errInvalidSesid),
+    ROW(s, JetMakeKey, JET_errInvalidSesid),
+    ROW(s, JetRetrieveKey, JET_errInvalidSesid),
+    ROW(s, JetSeek, JET_errInvalidSesid),
+    ROW(s, JetSetIndexRange, JET_errInvalidSesid),
+    ROW(s, JetIndexRecordCount, JET_errInvalidSesid),
+    ROW(s, JetGetBookmark, JET_errInvalidSesid),
+    ROW(s, JetGotoBookmark, JET_errInvalidSesid),
+    ROW(s, JetGetRecordPosition, JET_errInvalidSesid),
+    ROW(s, JetGotoPosition, JET_errInvalidSesid),
+    ROW(s, JetPrepareUpdate, JET_errInvalidSesid),
+    ROW(s, JetSetColumn, JET_errInvalidSesid),
+    ROW(s, JetSetColumns, JET_errInvalidSesid),
+    ROW(s, JetRetrieveColumn, JET_errInvalidSesid),
+    ROW(s, JetRetrieveColumns, JET_errInvalidSesid),
+    ROW(s, JetUpdate, JET_errInvalidSesid),
+    ROW(s, JetUpdate2, JET_errInvalidSesid),
+    ROW(s, JetDelete, JET_errInvalidSesid),
+    ROW(s, JetEscrowUpdate, JET_errInvalidSesid),
+    ROW(s, JetGetTableState, JET_errInvalidSesid),
+    ROW(s, JetAddTableCounter, JET_errInvalidSesid),
+    ROW(s, JetSetTableChangedTime, JET_errInvalidSesid),
+
+    ROW(t, JetCloseTable, JET_errInvalidTableId),
+    ROW(t, JetDupCursor, JET_errInvalidTableId),
+    ROW(t, JetGetTableInfoA, JET_errInvalidTableId),
+    ROW(t, JetGetLock, JET_errInvalidTableId),
+    ROW(t, JetComputeStats, JET_errInvalidTableId),
+    ROW(t, JetAddColumnA, JET_errInvalidTableId),
+    ROW(t, JetDeleteColumnA, JET_errInvalidTableId),
+    ROW(t, JetDeleteColumn2A, JET_errInvalidTableId),
+    ROW(t, JetRenameColumnA, JET_errInvalidTableId),
+    ROW(t, JetGetTableColumnInfoA, JET_errInvalidTableId),
+    ROW(t, JetCreateIndexA, JET_errInvalidTableId),
+    ROW(t, JetCreateIndex2A, JET_errInvalidTableId),
+    ROW(t, JetDeleteIndexA, JET_errInvalidTableId),
+    ROW(t, JetGetTableIndexInfoA, JET_errInvalidTableId),
+    ROW(t, JetSetCurrentIndexA, JET_errInvalidTableId),
+    ROW(t, JetSetCurrentIndex2A, JET_errInvalidTableId),
+    ROW(t, JetSetCurrentIndex3A, JET_errInvalidTableId),
+    ROW(t, JetSetCurrentIndex4A, JET_errInvalidTableId),
+    ROW(t, JetGetCurrentIndexA, JET_errInvalidTableId),
+    ROW(t, JetMove, JET_errInvalidTableId),
+    ROW(t, JetMakeKey, JET_errInvalidTableId),
+    ROW(t, JetRetrieveKey, JET_errInvalidTableId),
+    ROW(t, JetSeek, JET_errInvalidTableId),
+    ROW(t, JetSetIndexRange, JET_errInvalidTableId),
+    ROW(t, JetIndexRecordCount, JET_errInvalidTableId),
+    ROW(t, JetGetBookmark, JET_errInvalidTableId),
+    ROW(t, JetGotoBookmark, JET_errInvalidTableId),
+    ROW(t, JetGetRecordPosition, JET_errInvalidTableId),
+    ROW(t, JetGotoPosition, JET_errInvalidTableId),
+    ROW(t, JetPrepareUpdate, JET_errInvalidTableId),
+    ROW(t, JetSetColumn, JET_errInvalidTableId),
+    ROW(t, JetSetColumns, JET_errInvalidTableId),
+    ROW(t, JetRetrieveColumn, JET_errInvalidTableId),
+    ROW(t, JetRetrieveColumns, JET_errInvalidTableId),
+    ROW(t, JetUpdate, JET_errInvalidTableId),
+    ROW(t, JetUpdate2, JET_errInvalidTableId),
+    ROW(t, JetDelete, JET_errInvalidTableId),
+    ROW(t, JetEscrowUpdate, JET_errInvalidTableId),
+    ROW(t, JetGetTableState, JET_errInvalidTableId),
+    ROW(t, JetAddTableCounter, JET_errInvalidTableId),
+    ROW(t, JetSetTableChangedTime, JET_errInvalidTableId),
+
+    ROW(n, JetDupSession, JET_errInvalidParameter),
+    ROW(n, JetCreateDatabaseA, JET_errInvalidParameter),
+    ROW(n, JetOpenDatabaseA, JET_errInvalidParameter),
+    ROW(n, JetGetDatabaseInfoA, JET_errInvalidParameter),
+    ROW(n, JetCreateTableA, JET_errInvalidParameter),
+    ROW(n, JetCreateTableColumnIndexA, JET_errInvalidParameter),
+    ROW(n, JetOpenTableA, JET_errInvalidParameter),
+    ROW(n, JetDupCursor, JET_errInvalidParameter),
+    ROW(n, JetGetTableInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetObjectInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetObjectInfoList, JET_errInvalidParameter),
+    ROW(n, JetAddColumnA, JET_errInvalidParameter),
+    ROW(n, JetGetColumnInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetColumnInfoList, JET_errInvalidParameter),
+    ROW(n, JetGetTableColumnInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetIndexInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetTableIndexInfoA, JET_errInvalidParameter),
+    ROW(n, JetGetCurrentIndexA, JET_errInvalidParameter),
+    ROW(n, JetIndexRecordCount, JET_errInvalidParameter),
+    ROW(n, JetGetRecordPosition, JET_errInvalidParameter),
+    ROW(n, JetGotoPosition, JET_errInvalidParameter),
+    ROW(n, JetSetColumns, JET_errInvalidParameter),
+    ROW(n, JetRetrieveColumns, JET_errInvalidParameter),
+};
+#undef ROW
+
+START_TEST(test_handles)
+{
+	env e;
+	hctx h;
+	JET_TABLEID t;
+	size_t i;
+	int bad = 0;
+
+	env_start(&e);
+	OK(JetCreateTable(e.ses, e.db, "t", 0, 0, &t));
+	memset(&h, 0, sizeof(h));
+	h.inst = e.inst;
+	h.ses = e.ses;
+	h.db = e.db;
+	h.t = t;
+	h.col = add_col(&e, t, "a", JET_coltypLong, 0, NULL, 0);
+	h.dbpath = e.dbpath;
+	for (i = 0; i < sizeof(g_cases) / sizeof(g_cases[0]); i++) {
+		JET_ERR got;
+		if (strstr(g_cases[i].name, "JetOpenTempTable") && !&JetOpenTempTable)
+			continue; /* not there yet (see the top) */
+		memset(g_buf, 0, sizeof(g_buf));
+		got = g_cases[i].fn(&h);
+		if (got != g_cases[i].want) {
+			fprintf(stderr, "%s: got %ld (%s), want %ld (%s)\n", g_cases[i].name, got,
+				JetErrorName(got), g_cases[i].want,
+				JetErrorName(g_cases[i].want));
+			bad++;
+		}
+	}
+	/* The session and cursor still work. */
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0) == JET_errNoCurrentRecord ? JET_errSuccess : -1);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+/* Every function of include/jet.h, by address: the build fails when one is
+ * declared and not defined. */
+typedef void (*anyfn)(void);
+#define F(x) (anyfn) & x
+static const anyfn g_all[] = {
+    F(JetAddColumnA), F(JetAddTableCounter), F(JetAttachDatabaseA), F(JetBackupA),
+    F(JetBackupInstanceA), F(JetBeginExternalBackup), F(JetBeginExternalBackupInstance),
+    F(JetBeginSessionA), F(JetBeginTransaction), F(JetBeginTransaction2), F(JetCloseDatabase),
+    F(JetCloseFile), F(JetCloseFileInstance), F(JetCloseTable), F(JetCommitTransaction),
+    F(JetComputeStats), F(JetCreateDatabaseA), F(JetCreateIndex2A), F(JetCreateIndexA),
+    F(JetCreateInstance2A), F(JetCreateInstanceA), F(JetCreateTableA),
+    F(JetCreateTableColumnIndexA), F(JetDelete), F(JetDeleteColumn2A), F(JetDeleteColumnA),
+    F(JetDeleteIndexA), F(JetDeleteTableA), F(JetDetachDatabaseA), F(JetDupCursor),
+    F(JetDupSession), F(JetEndExternalBackup), F(JetEndExternalBackupInstance),
+    F(JetEndExternalBackupInstance2), F(JetEndSession), F(JetErrorDescription),
+    F(JetErrorName), F(JetEscrowUpdate), F(JetGetAttachInfoA), F(JetGetAttachInfoInstanceA),
+    F(JetGetBookmark), F(JetGetColumnInfoA), F(JetGetCurrentIndexA), F(JetGetDatabaseInfoA),
+    F(JetGetIndexInfoA), F(JetGetLock), F(JetGetLogInfoA), F(JetGetLogInfoInstanceA),
+    F(JetGetObjectInfoA), F(JetGetRecordPosition), F(JetGetSystemParameterA),
+    F(JetGetTableColumnInfoA), F(JetGetTableIndexInfoA), F(JetGetTableInfoA),
+    F(JetGetTableState), F(JetGetVersion), F(JetGotoBookmark), F(JetGotoPosition),
+    F(JetIndexRecordCount), F(JetInit), F(JetInit2), F(JetMakeKey), F(JetMove),
+    F(JetOpenDatabaseA), F(JetOpenFileA), F(JetOpenFileInstanceA), F(JetOpenTableA),
+    F(JetOpenTempTable), F(JetPrepareUpdate), F(JetReadFile), F(JetReadFileInstance),
+    F(JetRenameColumnA), F(JetRenameTableA), F(JetRestoreA), F(JetRestoreInstanceA),
+    F(JetRetrieveColumn), F(JetRetrieveColumns), F(JetRetrieveKey), F(JetRollback), F(JetSeek),
+    F(JetSetColumn), F(JetSetColumns), F(JetSetCurrentIndex2A), F(JetSetCurrentIndex3A),
+    F(JetSetCurrentIndex4A), F(JetSetCurrentIndexA), F(JetSetIndexRange),
+    F(JetSetSystemParameterA), F(JetSetTableChangedTime), F(JetStopService),
+    F(JetStopServiceInstance), F(JetTerm), F(JetTerm2), F(JetTruncateLog),
+    F(JetTruncateLogInstance), F(JetUpdate), F(JetUpdate2),
+};
+#undef F
+
+START_TEST(test_link_all)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(g_all) / sizeof(g_all[0]); i++) {
+		if (!g_all[i] && g_all[i] == (anyfn)&JetOpenTempTable) {
+			fprintf(stderr, "test_conformance: JetOpenTempTable is not there yet\n");
+			continue;
+		}
+		ck_assert_ptr_nonnull((void *)g_all[i]);
+	}
+	ck_assert_uint_eq(sizeof(g_all) / sizeof(g_all[0]), 97);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("conformance");
+	TCase *tc = tcase_create("conformance");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_column_list);
+	tcase_add_test(tc, test_index_list);
+	tcase_add_test(tc, test_object_info);
+	tcase_add_test(tc, test_dup_cursor);
+	tcase_add_test(tc, test_record_position);
+	tcase_add_test(tc, test_get_lock);
+	tcase_add_test(tc, test_escrow);
+	tcase_add_test(tc, test_handles);
+	tcase_add_test(tc, test_link_all);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"
+JET_CHECK_MAIN(make_suite)

@@ -1207,8 +1207,9 @@ JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTabl
 			      JET_GRBIT grbit, JET_TABLEID *ptableid);
 /* Close a cursor (cancelling an update it had prepared). */
 JET_ERR JET_API JetCloseTable(JET_SESID sesid, JET_TABLEID tableid);
-/* A second cursor on the same table, on the primary index, before the first
- * record. */
+/* A second cursor on the same table (or list table), on the clustered index,
+ * on its first record (an empty table: on none), as ESE does; no key, range
+ * or update is copied. grbit is reserved (else JET_errInvalidGrbit). */
 JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid,
 			     JET_GRBIT grbit);
 /* Open a temporary table (a sort) with ccolumn columns; its key is the columns
@@ -1227,9 +1228,13 @@ JET_ERR JET_API JetGetObjectInfoA(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP obj
 				  void *pvResult, unsigned long cbMax,
 				  unsigned long InfoLevel);
 /* Lock the current record for reading or writing (JET_bitReadLock,
- * JET_bitWriteLock) until the transaction ends. */
+ * JET_bitWriteLock) until the transaction ends. Outside a transaction:
+ * JET_errNotInTransaction. libjet: a write lock conflicts at once
+ * (JET_errWriteConflict) with any other writer; a read lock takes nothing
+ * (no shared locks; the snapshot already keeps the record as read). */
 JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
-/* Recount the table's records and pages. */
+/* Recount the table's records and pages (libjet keeps no statistics: a
+ * no-op after checking the handles). */
 JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
 
 /* Columns */
@@ -1334,7 +1339,8 @@ JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBoo
 /* Move to the record a bookmark names. Deleted: JET_errRecordDeleted. */
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark,
 				unsigned long cbBookmark);
-/* The approximate position of the current record in the index. */
+/* The position of the current record in the index (exact in libjet;
+ * centriesInRange is 1, as in ESE). */
 JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid,
 				     JET_RECPOS *precpos, unsigned long cbRecpos);
 /* Move to the approximate position centriesLT / centriesTotal. */
@@ -1383,7 +1389,11 @@ JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmar
 /* Delete the current record; the cursor stays between its neighbours. */
 JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
 /* Add *pv to a JET_bitColumnEscrowUpdate column atomically, optionally
- * returning the old value. */
+ * returning the old value. In a transaction only (JET_errNotInTransaction).
+ * libjet: a locked read-modify-write of the record, so two transactions
+ * updating one record's escrow column conflict (JET_errWriteConflict) where
+ * ESE lets both go on; JET_bitEscrowNoRollback is accepted, the change is
+ * transacted all the same. */
 JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid,
 				JET_COLUMNID columnid, void *pv, unsigned long cbMax,
 				void *pvOld, unsigned long cbOldMax,

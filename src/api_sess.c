@@ -311,7 +311,20 @@ JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
 {
 	api_sess *s;
 	CallR(api_enter(sesid, &s));
+	int before = eng_txn_level(s->eng);
 	JET_ERR err = eng_txn_commit(s->eng, grbit);
+	int after = eng_txn_level(s->eng);
+	if (err >= 0 && after < before) {
+		/* Tables opened in the committed level now belong to the level
+		 * below: a later rollback of an unrelated transaction at the old
+		 * level must not close them. */
+		api_cursor *c;
+		TAILQ_FOREACH(c, &s->cursors, link)
+		{
+			if (c->level > after)
+				c->level = after;
+		}
+	}
 	api_leave(s);
 	return err;
 }

@@ -48,24 +48,36 @@ typedef struct pub_map {
 
 static pub_map *db_pub(jdb *db);
 
+/* Makes sure the bitmap chunk holding pgno exists. Called when a page is
+ * allocated (where failing is allowed), so that publishing it, which must
+ * not fail, never allocates. */
+static JET_ERR pub_reserve(jdb *db, uint32_t pgno)
+{
+	pub_map *m = db_pub(db);
+	uint32_t ci = pgno >> PUB_CHUNK_BITS;
+	if (atomic_load_explicit(&m->chunks[ci], memory_order_acquire))
+		return JET_errSuccess;
+	uint8_t *fresh = jet_calloc(1, (1u << PUB_CHUNK_BITS) / 8);
+	if (!fresh)
+		return JET_errOutOfMemory;
+	uint8_t *expected = NULL;
+	if (!atomic_compare_exchange_strong(&m->chunks[ci], &expected, fresh))
+		jet_free(fresh);
+	return JET_errSuccess;
+}
+
+JET_ERR eng_page_reserve(jdb *db, uint32_t pgno) { return pub_reserve(db, pgno); }
+
 static void pub_set(jdb *db, uint32_t pgno, bool on)
 {
 	pub_map *m = db_pub(db);
 	uint32_t ci = pgno >> PUB_CHUNK_BITS;
 	uint8_t *chunk = atomic_load_explicit(&m->chunks[ci], memory_order_acquire);
 	if (!chunk) {
-		if (!on)
-			return;
-		uint8_t *fresh = jet_calloc(1, (1u << PUB_CHUNK_BITS) / 8);
-		if (!fresh)
-			abort(); /* 8 KiB; losing track of a published page would lose data */
-		uint8_t *expected = NULL;
-		if (!atomic_compare_exchange_strong(&m->chunks[ci], &expected, fresh)) {
-			jet_free(fresh);
-			chunk = expected;
-		} else {
-			chunk = fresh;
-		}
+		/* Never published, so nothing to clear; setting needs the chunk
+		 * that pub_reserve made when the page was allocated. */
+		assert(!on);
+		return;
 	}
 	uint32_t bit = pgno & ((1u << PUB_CHUNK_BITS) - 1);
 	_Atomic uint8_t *byte = (_Atomic uint8_t *)&chunk[bit >> 3];
@@ -445,13 +457,20 @@ JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out
 	jver *v = NULL;
 	Call(db_alloc(inst, path, readonly, &db));
 	Call(dbfile_open(inst->p.vfs, path, readonly, !readonly, &db->file, &db->hdr));
+	/* A header claiming more pages than the file holds is damaged (or the
+	 * file was cut short): refuse before sizing anything by it. */
+	if (db->hdr.page_count < DB_FIRST_DATA_PAGE || db->hdr.page_count > dbfile_page_count(db->file) ||
+	    db->hdr.dir_root >= db->hdr.page_count || db->hdr.freelist_head >= db->hdr.page_count)
+		Error(JET_errDatabaseCorrupted);
 	Call(jcache_create(db->file, (uint32_t)inst->p.cache_size_max, &db->cache));
 	Call(space_create(db->file, db->hdr.page_count, &db->space));
 	if (db->hdr.freelist_head)
 		Call(space_load(db->space, db->cache, db->hdr.freelist_head, db->hdr.ckpt_version + 1));
 	for (uint32_t pg = DB_FIRST_DATA_PAGE; pg < db->hdr.page_count; pg++)
-		if (space_page_state(db->space, pg) != 'F')
+		if (space_page_state(db->space, pg) != 'F') {
+			Call(pub_reserve(db, pg));
 			pub_set(db, pg, true);
+		}
 	v = jet_calloc(1, sizeof(*v));
 	if (!v)
 		Error(JET_errOutOfMemory);
@@ -849,7 +868,12 @@ JET_ERR eng_db_create(jinst *inst, const char *path, bool overwrite, jdb **out)
 HandleError:
 	pthread_mutex_unlock(&inst->mu);
 	jet_free(v);
+	bool made = db && db->file;
 	eng_db_close_file(db);
+	/* A database that failed to come into being leaves no file behind
+	 * (a half-made one would neither attach nor check). */
+	if (made && err != JET_errDatabaseDuplicate)
+		(void)inst->p.vfs->unlink(inst->p.vfs, path);
 	return err;
 }
 
@@ -859,6 +883,11 @@ static JET_ERR eng_boot_alloc(void *ctx, uint32_t *pgno)
 {
 	jdb *db = ctx;
 	CallR(space_alloc(db->space, pgno));
+	JET_ERR err = pub_reserve(db, *pgno);
+	if (err < 0) {
+		space_free(db->space, *pgno);
+		return err;
+	}
 	space_publish(db->space, *pgno);
 	pub_set(db, *pgno, true);
 	return JET_errSuccess;

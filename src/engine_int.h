@@ -199,6 +199,8 @@ JET_ERR eng_chk_read(jinst *inst, chk_data *out, bool *pfFound);
 void eng_new_log_signature(jinst *inst);
 void eng_page_published(jdb *db, uint32_t pgno);
 void eng_page_freed(jdb *db, uint32_t pgno);
+/* Prepares the bookkeeping for a newly allocated page (may fail). */
+JET_ERR eng_page_reserve(jdb *db, uint32_t pgno);
 /* Commit lock held: might the durable checkpoint (or one being written)
  * reference this page? */
 bool eng_page_in_checkpoint(const jdb *db, uint32_t pgno);

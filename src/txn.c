@@ -511,7 +511,9 @@ static JET_ERR tw_alloc(void *ctx, uint32_t *pgno)
 	JET_ERR err = space_alloc(c->p->db->space, pgno);
 	if (err < 0)
 		return err;
-	err = pm_add(c->p, *pgno, (uint8_t)c->s->level, c->tree);
+	err = eng_page_reserve(c->p->db, *pgno);
+	if (err >= 0)
+		err = pm_add(c->p, *pgno, (uint8_t)c->s->level, c->tree);
 	if (err < 0)
 		space_free(c->p->db->space, *pgno);
 	return err;
@@ -1035,7 +1037,9 @@ static JET_ERR cw_alloc(void *ctx, uint32_t *pgno)
 {
 	cw_ctx *c = ctx;
 	CallR(space_alloc(c->db->space, pgno));
-	JET_ERR err = vec_push(&c->made, &c->nmade, &c->cap_made, *pgno);
+	JET_ERR err = eng_page_reserve(c->db, *pgno);
+	if (err >= 0)
+		err = vec_push(&c->made, &c->nmade, &c->cap_made, *pgno);
 	if (err < 0)
 		space_free(c->db->space, *pgno);
 	return err;

@@ -19,6 +19,7 @@
  */
 #include "cursor.h"
 #include "key.h"
+#include "lv.h"
 
 /* One call on a cursor: session entered, cursor resolved, a read context. */
 typedef struct cur_call {
@@ -340,11 +341,59 @@ HandleError:
 /* Updates                                                             */
 /* ------------------------------------------------------------------ */
 
-static void update_cancel(api_cursor *c)
+static JET_ERR txn_wrap_begin(api_sess *s, bool *implicit);
+static JET_ERR txn_wrap_end(api_sess *s, bool implicit, JET_ERR err);
+
+static void lv_pends_free(api_cursor *c)
 {
+	lv_pend *p, *next;
+
+	for (p = c->lvp; p; p = next) {
+		next = p->next;
+		lv_pend_free(p);
+	}
+	c->lvp = NULL;
+}
+
+/* Deletes the overlay chunks of the cursor's long-value edits (best
+ * effort: a failure leaves orphaned chunks, never wrong data). */
+static void lv_pends_discard(api_cursor *c)
+{
+	JET_ERR err = JET_errSuccess;
+	bool implicit = false;
+	lv_w w;
+	lv_pend *p;
+
+	if (!c->lvp || txn_wrap_begin(c->sess, &implicit) < 0)
+		return;
+	err = lv_w_open(&w, c->sess->eng, c->db, c->td, false);
+	if (err >= 0) {
+		for (p = c->lvp; p && err >= 0 && w.tree; p = p->next)
+			err = lv_pend_discard(&w, p);
+		lv_w_close(&w);
+	}
+	(void)txn_wrap_end(c->sess, implicit, err);
+}
+
+void cursor_update_cancel(api_cursor *c, bool fDelete)
+{
+	if (fDelete)
+		lv_pends_discard(c);
+	lv_pends_free(c);
 	rec_edit_free(c->edit);
 	c->edit = NULL;
 	c->prep = CUR_PREP_NONE;
+}
+
+static void update_cancel(api_cursor *c)
+{
+	cursor_update_cancel(c, true);
+}
+
+/* After a successful JetUpdate: the edits are installed or discarded. */
+static void update_done(api_cursor *c)
+{
+	cursor_update_cancel(c, false);
 }
 
 /* A new autoincrement value into the edit (ESE assigns it at
@@ -429,6 +478,141 @@ HandleError:
 	 JET_bitSetUniqueNormalizedMultiValues | JET_bitSetRevertToDefaultValue |                  \
 	 JET_bitSetIntrinsicLV)
 
+static lv_pend *lv_pend_find(const api_cursor *c, uint64_t id)
+{
+	lv_pend *p;
+
+	for (p = c->lvp; p; p = p->next)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+/*
+ * JetSetColumn on a LongText/LongBinary column. A value that stays within
+ * LV_INLINE_MAX (and is not a reference yet) is the record's business, all
+ * in memory. Otherwise the value is separated: the update's edit of it
+ * (lv_pend, created on its first change) writes the chunks the operation
+ * touches and the record gets a reference naming the edit; a value an
+ * operation brings back under the threshold returns inline.
+ */
+static JET_ERR set_long(api_cursor *c, const tbl_column *col, const void *pv, unsigned long cb,
+			JET_GRBIT grbit, unsigned long ib, unsigned long itag)
+{
+	JET_ERR err = JET_errSuccess;
+	const JET_GRBIT lvops = grbit & (JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV);
+	const JET_COLUMNID id = col->rc.columnid;
+	const bool fSeparate = (grbit & JET_bitSetSeparateLV) != 0;
+	const void *pvCur = NULL;
+	size_t cbCur = 0, cbRef;
+	uint32_t flags = 0;
+	uint64_t size = 0, cbNew, limit;
+	bool exists = false, implicit = false, inTxn = false, wOpen = false, fNew = false;
+	uint8_t ref[LV_REF_MAX];
+	uint8_t *tmp = NULL;
+	lv_pend *p = NULL;
+	lv_w w;
+
+	if (lvops & (lvops - 1))
+		return JET_errInvalidGrbit;
+	if (!((col->rc.grbit & JET_bitColumnMultiValued) && itag == 0)) {
+		err = rec_edit_get_ex(c->edit, id, itag, &pvCur, &cbCur, &flags);
+		if (err < 0)
+			return err;
+		exists = err != JET_wrnColumnNull;
+		err = JET_errSuccess;
+	}
+	if (flags & REC_TAG_LVREF) {
+		memcpy(ref, pvCur, JET_MIN(cbCur, sizeof(ref)));
+		size = lv_ref_size(ref);
+	} else {
+		size = cbCur;
+	}
+	switch (lvops) {
+	case JET_bitSetAppendLV:
+		if (cb == 0 && (flags & REC_TAG_LVREF))
+			return JET_errSuccess;
+		cbNew = size + cb;
+		break;
+	case JET_bitSetOverwriteLV:
+		if (ib >= size)
+			return JET_errColumnNoChunk;
+		cbNew = JET_MAX(size, (uint64_t)ib + cb);
+		break;
+	default: /* SizeLV, or a whole new value */
+		cbNew = cb;
+		break;
+	}
+	limit = col->rc.cbMax ? JET_MIN(col->rc.cbMax, 0x7FFFFFFFu) : 0x7FFFFFFFu;
+	if (cbNew > limit)
+		return JET_errColumnTooBig;
+	if (cbNew == 0 && (flags & REC_TAG_LVREF))
+		return rec_edit_set(c->edit, id, itag, NULL, 0, grbit & JET_bitSetZeroLength, 0);
+	if (cbNew == 0 || (cbNew <= LV_INLINE_MAX && !fSeparate &&
+			   (!(flags & REC_TAG_LVREF) || lvops == 0)))
+		return rec_edit_set(c->edit, id, itag, pv, cb, grbit & ~(JET_GRBIT)JET_bitSetSeparateLV,
+				    ib);
+
+	Call(txn_wrap_begin(c->sess, &implicit));
+	inTxn = true;
+	Call(lv_w_open(&w, c->sess->eng, c->db, c->td, true));
+	wOpen = true;
+	if ((flags & REC_TAG_LVREF) && lvops) {
+		p = lv_pend_find(c, lv_ref_id(ref));
+		if (!p) {
+			Call(lv_pend_new(&w, ref, implicit ? 0 : eng_txn_level(c->sess->eng), &p));
+			fNew = true;
+		}
+	} else {
+		Call(lv_pend_new(&w, NULL, implicit ? 0 : eng_txn_level(c->sess->eng), &p));
+		fNew = true;
+		if (lvops && exists && !(flags & REC_TAG_LVREF) && cbCur)
+			Call(lv_pend_write(&w, p, 0, pvCur, cbCur));
+	}
+	switch (lvops) {
+	case JET_bitSetAppendLV:
+		Call(lv_pend_write(&w, p, p->size, pv, cb));
+		break;
+	case JET_bitSetOverwriteLV:
+		Call(lv_pend_write(&w, p, ib, pv, cb));
+		break;
+	case JET_bitSetSizeLV:
+		Call(lv_pend_resize(&w, p, cb));
+		break;
+	default:
+		Call(lv_pend_write(&w, p, 0, pv, cb));
+		break;
+	}
+	if (p->size <= LV_INLINE_MAX && !fSeparate) {
+		tmp = jet_malloc(p->size ? (size_t)p->size : 1);
+		if (!tmp)
+			Error(JET_errOutOfMemory);
+		Call(lv_pend_read(&w, p, 0, tmp, (size_t)p->size));
+		Call(rec_edit_set(c->edit, id, itag, tmp, (size_t)p->size,
+				  grbit & JET_bitSetZeroLength, 0));
+	} else {
+		Call(lv_pend_ref(&w, p, ref, &cbRef));
+		Call(rec_edit_set_ex(c->edit, id, itag, ref, cbRef, 0, 0, REC_TAG_LVREF));
+	}
+	if (fNew) {
+		p->next = c->lvp;
+		c->lvp = p;
+		p = NULL;
+	}
+HandleError:
+	if (fNew && p) {
+		if (wOpen)
+			(void)lv_pend_discard(&w, p);
+		lv_pend_free(p);
+	}
+	if (wOpen)
+		lv_w_close(&w);
+	if (inTxn)
+		err = txn_wrap_end(c->sess, implicit, err);
+	jet_free(tmp);
+	return err;
+}
+
 static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, unsigned long cb,
 			  JET_GRBIT grbit, unsigned long ibLongValue, unsigned long itag)
 {
@@ -436,7 +620,7 @@ static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, 
 
 	if (grbit & ~(JET_GRBIT)SETCOLUMN_GRBITS)
 		return JET_errInvalidGrbit;
-	if (!pv && cb)
+	if (!pv && cb && !(grbit & JET_bitSetSizeLV))
 		return JET_errInvalidParameter;
 	if (c->prep == CUR_PREP_NONE)
 		return JET_errUpdateNotPrepared;
@@ -448,6 +632,8 @@ static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, 
 	if (grbit & JET_bitSetRevertToDefaultValue)
 		/* No stored value shows the default (tbl_column_value). */
 		return rec_edit_set(c->edit, columnid, itag, NULL, 0, 0, 0);
+	if (col->rc.coltyp == JET_coltypLongText || col->rc.coltyp == JET_coltypLongBinary)
+		return set_long(c, col, pv, cb, grbit, ibLongValue, itag);
 	return rec_edit_set(c->edit, columnid, itag, pv, cb,
 			    grbit & ~(JET_GRBIT)(JET_bitSetSeparateLV | JET_bitSetIntrinsicLV |
 						 JET_bitSetUniqueNormalizedMultiValues),
@@ -522,6 +708,40 @@ static JET_ERR copy_value(JET_ERR errGet, const void *pv, size_t cb, void *pvDat
 	(JET_bitRetrieveCopy | JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark |     \
 	 JET_bitRetrieveTag | JET_bitRetrieveNull | JET_bitRetrieveIgnoreDefault)
 
+/* A separated value: bytes [ib, ...) as far as the buffer takes them, read
+ * from its chunks (those of the update's edit for RetrieveCopy). */
+static JET_ERR retrieve_long(cur_call *cc, const void *ref, size_t cbRef, bool fCopy,
+			     void *pvData, unsigned long cbData, unsigned long *pcbActual,
+			     unsigned long ib)
+{
+	JET_ERR err = JET_errSuccess;
+	api_cursor *c = cc->c;
+	uint64_t size, n, m;
+	lv_pend *p;
+
+	if (cbRef < REC_LVREF_HDR)
+		return JET_errDatabaseCorrupted;
+	size = lv_ref_size(ref);
+	n = ib < size ? size - ib : 0;
+	m = JET_MIN(n, (uint64_t)cbData);
+	if (pcbActual)
+		*pcbActual = (unsigned long)n;
+	if (m) {
+		p = fCopy ? lv_pend_find(c, lv_ref_id(ref)) : NULL;
+		if (p) {
+			lv_w w;
+			CallR(lv_w_open(&w, c->sess->eng, c->db, c->td, false));
+			err = w.tree ? lv_pend_read(&w, p, ib, pvData, (size_t)m)
+				     : JET_errDatabaseCorrupted;
+			lv_w_close(&w);
+			CallR(err);
+		} else {
+			CallR(lv_read(&cc->r, c->td, lv_ref_id(ref), ib, pvData, (size_t)m));
+		}
+	}
+	return n > cbData ? JET_wrnBufferTruncated : JET_errSuccess;
+}
+
 static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData,
 			       unsigned long cbData, unsigned long *pcbActual, JET_GRBIT grbit,
 			       unsigned long ib, unsigned long itag)
@@ -530,6 +750,8 @@ static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData
 	const tbl_column *col;
 	const void *pv;
 	size_t cb;
+	uint32_t flags = 0;
+	bool fCopy = false;
 	JET_ERR err;
 
 	if (grbit & ~(JET_GRBIT)RETRIEVE_GRBITS)
@@ -542,7 +764,8 @@ static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData
 	if (itag == 0)
 		itag = 1;
 	if ((grbit & JET_bitRetrieveCopy) && c->prep != CUR_PREP_NONE) {
-		err = rec_edit_get(c->edit, columnid, itag, &pv, &cb);
+		fCopy = true;
+		err = rec_edit_get_ex(c->edit, columnid, itag, &pv, &cb, &flags);
 		if (err == JET_wrnColumnNull && col->pvDefault && itag == 1 &&
 		    !(grbit & JET_bitRetrieveIgnoreDefault)) {
 			pv = col->pvDefault;
@@ -553,13 +776,18 @@ static JET_ERR retrieve_column(cur_call *cc, JET_COLUMNID columnid, void *pvData
 		/* RetrieveFromIndex/FromPrimaryBookmark are hints: normalized
 		 * keys cannot be decoded, so the record answers. */
 		CallR(cursor_current_record(c, &cc->r));
-		if (grbit & JET_bitRetrieveIgnoreDefault)
-			err = rec_retrieve(&c->td->schema, c->rec, c->cbRec, columnid, itag, &pv,
-					   &cb);
-		else
-			err = tbl_column_value(c->td, col, c->rec, c->cbRec, itag, &pv, &cb);
+		err = rec_retrieve_ex(&c->td->schema, c->rec, c->cbRec, columnid, itag, &pv, &cb,
+				      &flags);
+		if (err == JET_wrnColumnNull && col->pvDefault && itag == 1 &&
+		    !(grbit & JET_bitRetrieveIgnoreDefault)) {
+			pv = col->pvDefault;
+			cb = col->cbDefault;
+			err = JET_errSuccess;
+		}
 	}
 	CallR(err);
+	if (flags & REC_TAG_LVREF)
+		return retrieve_long(cc, pv, cb, fCopy, pvData, cbData, pcbActual, ib);
 	return copy_value(err, pv, cb, pvData, cbData, pcbActual, ib);
 }
 
@@ -635,6 +863,102 @@ static JET_ERR txn_wrap_end(api_sess *s, bool implicit, JET_ERR err)
 	return err;
 }
 
+/* Does the encoded record refer to LV id? */
+static bool rec_has_lv(const uint8_t *rec, size_t cbRec, uint64_t id)
+{
+	size_t ib = 0, cb;
+	JET_COLUMNID col;
+	const void *pv;
+	uint32_t flags;
+
+	while (rec_next_tagged(rec, cbRec, &ib, &col, &pv, &cb, &flags) >= 0)
+		if ((flags & REC_TAG_LVREF) && cb >= REC_LVREF_HDR && lv_ref_id(pv) == id)
+			return true;
+	return false;
+}
+
+/* Deletes the separated values of oldRec that newRec (NULL: none) does not
+ * refer to. */
+static JET_ERR lv_delete_unreferenced(lv_w *w, const uint8_t *oldRec, size_t cbOld,
+				      const uint8_t *newRec, size_t cbNew)
+{
+	JET_ERR err;
+	size_t ib = 0, cb;
+	JET_COLUMNID col;
+	const void *pv;
+	uint32_t flags;
+
+	while ((err = rec_next_tagged(oldRec, cbOld, &ib, &col, &pv, &cb, &flags)) >= 0) {
+		if (!(flags & REC_TAG_LVREF) || cb < REC_LVREF_HDR)
+			continue;
+		if (newRec && rec_has_lv(newRec, cbNew, lv_ref_id(pv)))
+			continue;
+		CallR(lv_delete(w, lv_ref_id(pv), lv_ref_size(pv)));
+	}
+	return err == JET_errNoCurrentRecord ? JET_errSuccess : err;
+}
+
+static bool rec_has_lvrefs(const uint8_t *rec, size_t cbRec)
+{
+	size_t ib = 0, cb;
+	JET_COLUMNID col;
+	const void *pv;
+	uint32_t flags;
+
+	while (rec_next_tagged(rec, cbRec, &ib, &col, &pv, &cb, &flags) >= 0)
+		if (flags & REC_TAG_LVREF)
+			return true;
+	return false;
+}
+
+/* The record JetUpdate writes: the edit's references renamed to the ids
+ * the values have once installed (lv_pend_final_id); for an insert, values
+ * that are no edit of this update (JET_prepInsertCopy's, still the source
+ * record's) copied under new ids. Marks the edits the record uses. */
+static JET_ERR lv_prepare_record(api_cursor *c, lv_w *w, uint8_t *rec, size_t cbRec)
+{
+	JET_ERR err;
+	size_t ib = 0, cb;
+	JET_COLUMNID col;
+	const void *pv;
+	uint32_t flags;
+	lv_pend *p;
+
+	for (p = c->lvp; p; p = p->next)
+		p->used = false;
+	while ((err = rec_next_tagged(rec, cbRec, &ib, &col, &pv, &cb, &flags)) >= 0) {
+		uint8_t *ref = (uint8_t *)pv;
+
+		if (!(flags & REC_TAG_LVREF))
+			continue;
+		p = lv_pend_find(c, lv_ref_id(ref));
+		if (p) {
+			p->used = true;
+			put_le64(ref, lv_pend_final_id(p));
+		} else if (c->prep == CUR_PREP_INSERT) {
+			uint64_t idNew;
+			CallR(lv_copy(w, lv_ref_id(ref), lv_ref_size(ref), &idNew));
+			put_le64(ref, idNew);
+		}
+	}
+	return err == JET_errNoCurrentRecord ? JET_errSuccess : err;
+}
+
+/* After the record is written: edits it uses move into place, the others
+ * go. */
+static JET_ERR lv_finish_update(api_cursor *c, lv_w *w)
+{
+	lv_pend *p;
+
+	for (p = c->lvp; p; p = p->next) {
+		if (p->used)
+			CallR(lv_pend_install(w, p));
+		else
+			CallR(lv_pend_discard(w, p));
+	}
+	return JET_errSuccess;
+}
+
 static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmark,
 			 unsigned long *pcbActual)
 {
@@ -646,6 +970,9 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	size_t cbRec;
 	uint8_t pk[TBL_KEY_BUF];
 	size_t cbPk = 0;
+	uint8_t *recLv = NULL;
+	bool hasLv, wOpen = false;
+	lv_w w;
 
 	if (c->prep == CUR_PREP_NONE)
 		return JET_errUpdateNotPrepared;
@@ -654,10 +981,27 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	Call(rec_edit_encode(c->edit, &rec, &cbRec));
 	Call(txn_wrap_begin(cc->s, &implicit));
 	inTxn = true;
+	hasLv = c->lvp || rec_has_lvrefs(rec, cbRec);
+	if (hasLv || c->prep == CUR_PREP_REPLACE) {
+		Call(lv_w_open(&w, cc->s->eng, c->db, c->td, false));
+		wOpen = true;
+	}
+	if (hasLv) {
+		if (!w.tree)
+			Error(JET_errDatabaseCorrupted);
+		recLv = jet_malloc(cbRec);
+		if (!recLv)
+			Error(JET_errOutOfMemory);
+		memcpy(recLv, rec, cbRec);
+		rec = recLv;
+		Call(lv_prepare_record(c, &w, recLv, cbRec));
+	}
 	Call(eng_read_begin(cc->s->eng, c->db, &r));
 	reading = true;
 	if (c->prep == CUR_PREP_INSERT) {
 		Call(tbl_insert(&r, c->td, rec, cbRec, pk, &cbPk));
+		if (hasLv)
+			Call(lv_finish_update(c, &w));
 	} else {
 		/* The record as the transaction sees it now (its index keys
 		 * are what the entries to move hold). */
@@ -669,16 +1013,23 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 		Call(tbl_replace(&r, c->td, c->upk, c->cbUpk, c->rec, c->cbRec, rec, cbRec));
 		memcpy(pk, c->upk, c->cbUpk);
 		cbPk = c->cbUpk;
+		if (hasLv)
+			Call(lv_finish_update(c, &w));
+		if (w.tree)
+			Call(lv_delete_unreferenced(&w, c->rec, c->cbRec, rec, cbRec));
 	}
 HandleError:
 	if (reading)
 		eng_read_end(&r);
+	if (wOpen)
+		lv_w_close(&w);
+	jet_free(recLv);
 	if (inTxn)
 		err = txn_wrap_end(cc->s, implicit, err);
 	c->rec_view = 0; /* our write changed the view: re-read when asked */
 	if (err < 0)
 		return err; /* the update stays prepared, as in ESE */
-	update_cancel(c);
+	update_done(c);
 	if (pcbActual)
 		*pcbActual = (unsigned long)cbPk;
 	if (pvBookmark) {
@@ -739,6 +1090,14 @@ JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid)
 		err = JET_errRecordDeleted;
 	Call(err);
 	Call(tbl_delete(&r, c->td, c->pk, c->cbPk, c->rec, c->cbRec));
+	if (rec_has_lvrefs(c->rec, c->cbRec)) {
+		lv_w w;
+		Call(lv_w_open(&w, cc.s->eng, c->db, c->td, false));
+		err = w.tree ? lv_delete_unreferenced(&w, c->rec, c->cbRec, NULL, 0)
+			     : JET_errDatabaseCorrupted;
+		lv_w_close(&w);
+		Call(err);
+	}
 HandleError:
 	if (reading)
 		eng_read_end(&r);

@@ -632,6 +632,8 @@ JET_ERR JET_API JetDeleteTableA(JET_SESID sesid, JET_DBID dbid, const char *szTa
 	for (i = 0; i < td->nidx; i++)
 		if ((int)i != td->iprimary)
 			Call(eng_tree_drop(s->eng, db, td->idx[i].objid));
+	if (td->lv_objid)
+		Call(eng_tree_drop(s->eng, db, td->lv_objid)); /* its long values */
 	Call(eng_tree_drop(s->eng, db, td->objid));
 HandleError:
 	if (inDdl)

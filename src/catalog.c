@@ -330,8 +330,11 @@ JET_ERR cat_load_table(eng_read *r, tbl_def *cat, uint32_t objid, tbl_def **out)
 		case CAT_TYPE_INDEX:
 			Call(cat_add_index_row(cat, td, v, cbv, &capIdx));
 			break;
+		case CAT_TYPE_LV:
+			td->lv_objid = (uint32_t)cat_long(cat, v, cbv, CAT_COL_ID);
+			break;
 		default:
-			break; /* LV tree rows and future types */
+			break; /* future types */
 		}
 	}
 	if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
@@ -456,6 +459,54 @@ JET_ERR cat_insert_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const t
 	row.cbKeyMost = (int32_t)ix->cbKeyMost;
 	row.keyFldIds = fld;
 	row.cbKeyFldIds = 5 * ix->nseg;
+	return cat_insert_row(r, cat, &row);
+}
+
+JET_ERR cat_find_lv(eng_read *r, tbl_def *cat, uint32_t objidTable, uint32_t *plv)
+{
+	JET_ERR err = JET_errSuccess;
+	uint8_t key[TBL_KEY_BUF];
+	size_t cbKey, cb = 0;
+	bool trunc = false;
+	int16_t type = CAT_TYPE_LV;
+	uint32_t root;
+	bt_cursor *cur = NULL;
+	const void *k, *v;
+	size_t cbk, cbv;
+
+	*plv = 0;
+	cat_key(objidTable, 0, 0, key, &cbKey);
+	cb = cbKey;
+	key_append_segment(JET_coltypShort, 0, false, &type, 2, 0, key, TBL_KEY_BUF, &cb, &trunc);
+	cbKey = cb;
+	Call(eng_read_root(r, OBJID_CATALOG, &root));
+	Call(bt_cursor_open(eng_db_cache(r->db), root, &cur));
+	err = bt_seek(cur, key, cbKey, BT_SEEK_GE);
+	if (err == JET_errRecordNotFound) {
+		err = JET_errSuccess;
+		goto HandleError;
+	}
+	Call(err);
+	Call(bt_cursor_key(cur, &k, &cbk));
+	if (cbk >= cbKey && memcmp(k, key, cbKey) == 0) {
+		Call(bt_cursor_value(cur, &v, &cbv));
+		*plv = (uint32_t)cat_long(cat, v, cbv, CAT_COL_ID);
+	}
+	err = JET_errSuccess;
+HandleError:
+	if (cur)
+		bt_cursor_close(cur);
+	return err;
+}
+
+JET_ERR cat_insert_lv(eng_read *r, tbl_def *cat, uint32_t objidTable, uint32_t lvObjid)
+{
+	cat_row row = {0};
+
+	row.objidTable = objidTable;
+	row.type = CAT_TYPE_LV;
+	row.id = lvObjid;
+	row.name = "LV";
 	return cat_insert_row(r, cat, &row);
 }
 

@@ -62,6 +62,10 @@ JET_ERR cat_insert_table(eng_read *r, tbl_def *cat, uint32_t objid, const char *
 JET_ERR cat_insert_column(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_column *col);
 JET_ERR cat_insert_index(eng_read *r, tbl_def *cat, uint32_t objidTable, const tbl_def *td,
 			 const tbl_index *ix);
+/* The long-value tree of table objidTable (its Type 4 row, named "LV"):
+ * *plv = 0 when the table has none yet. */
+JET_ERR cat_find_lv(eng_read *r, tbl_def *cat, uint32_t objidTable, uint32_t *plv);
+JET_ERR cat_insert_lv(eng_read *r, tbl_def *cat, uint32_t objidTable, uint32_t lvObjid);
 /* Deletes the table's row and every column and index row of it. */
 JET_ERR cat_delete_table(eng_read *r, tbl_def *cat, uint32_t objid);
 

@@ -21,6 +21,7 @@
  */
 #include "cursor.h"
 #include "key.h"
+#include "lv.h"
 
 static int key_cmp(const uint8_t *a, size_t ca, const uint8_t *b, size_t cb)
 {
@@ -92,6 +93,8 @@ void cursor_close(api_cursor *c)
 	s->ncursors--;
 	api_tableid_free(c->handle);
 	__atomic_sub_fetch(&c->rt->nopen, 1, __ATOMIC_RELAXED);
+	if (c->lvp)
+		cursor_update_cancel(c, true);
 	rec_edit_free(c->edit);
 	if (c->bt)
 		bt_cursor_close(c->bt);
@@ -108,8 +111,18 @@ void cursor_close_session_cursors(api_sess *s, int close_from_level)
 
 	for (c = TAILQ_FIRST(&s->cursors); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		if (c->level >= close_from_level)
+		if (c->level >= close_from_level) {
 			cursor_close(c);
+		} else if (c->lvp) {
+			/* Long-value chunks written in the levels rolled back
+			 * vanish: the update that wrote them cannot go on. */
+			const struct lv_pend *p;
+			for (p = c->lvp; p; p = p->next)
+				if (p->level >= close_from_level)
+					break;
+			if (p)
+				cursor_update_cancel(c, false);
+		}
 	}
 }
 

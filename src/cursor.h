@@ -93,6 +93,7 @@ struct api_cursor {
 	rec_edit *edit;
 	uint8_t upk[TBL_KEY_BUF]; /* replace: primary key of the record being replaced */
 	size_t cbUpk;
+	struct lv_pend *lvp; /* long values edited by the update (lv.h) */
 };
 
 /* Opens a cursor on td (takes a reference), registers it with the session
@@ -118,6 +119,10 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 /* Sets the current index (NULL: clustered) and moves to its first entry
  * unless nomove (then stays on the current record). */
 JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool nomove);
+/* Cancels the prepared update (api_record.c). Its long-value edits'
+ * chunks are deleted when fDelete (JET_prepCancel, close), else only
+ * forgotten (a rollback took them). */
+void cursor_update_cancel(api_cursor *c, bool fDelete);
 /* Ends the call's use of the b+tree position (end of every Jet* call with
  * a read context): suspends it for the next call when it may be resumed,
  * else resets it. */

@@ -206,11 +206,32 @@ static JET_ERR rec_null(const void **ppv, size_t *pcb)
 	return JET_wrnColumnNull;
 }
 
+/* A separated value's reference read as a value: its first bytes. */
+static void rec_lvref_prefix(const void **ppv, size_t *pcb)
+{
+	if (*pcb < REC_LVREF_HDR) {
+		*pcb = 0;
+		return;
+	}
+	*ppv = (const uint8_t *)*ppv + REC_LVREF_HDR;
+	*pcb -= REC_LVREF_HDR;
+}
+
 JET_ERR rec_retrieve(const rec_schema *s, const uint8_t *rec, size_t cbRec, JET_COLUMNID columnid,
 		     unsigned long itagSequence, const void **ppv, size_t *pcb)
 {
+	return rec_retrieve_ex(s, rec, cbRec, columnid, itagSequence, ppv, pcb, NULL);
+}
+
+JET_ERR rec_retrieve_ex(const rec_schema *s, const uint8_t *rec, size_t cbRec,
+			JET_COLUMNID columnid, unsigned long itagSequence, const void **ppv,
+			size_t *pcb, uint32_t *pflags)
+{
 	const rec_column *c = rec_find_col(s, columnid);
 	rec_view v;
+
+	if (pflags)
+		*pflags = 0;
 
 	if (JET_UNLIKELY(!c))
 		return JET_errColumnNotFound;
@@ -274,6 +295,10 @@ JET_ERR rec_retrieve(const rec_schema *s, const uint8_t *rec, size_t cbRec, JET_
 			if (id == columnid && --itag == 0) {
 				*ppv = rec + ib + REC_TAG_HDR;
 				*pcb = cb;
+				if (pflags)
+					*pflags = get_le16(rec + ib + 2) & REC_TAG_LVREF;
+				else if (get_le16(rec + ib + 2) & REC_TAG_LVREF)
+					rec_lvref_prefix(ppv, pcb);
 				return JET_errSuccess;
 			}
 			ib += REC_TAG_HDR + cb;
@@ -400,11 +425,22 @@ JET_ERR rec_validate(const rec_schema *s, const uint8_t *rec, size_t cbRec)
 		cb = get_le32(rec + ib + 4);
 		if (cb > cbRec - ib - REC_TAG_HDR || id < REC_TAGGED_FIRST)
 			return JET_errDatabaseCorrupted;
-		if (flags != (cb == 0 ? REC_TAG_ZEROLEN : 0))
-			return JET_errDatabaseCorrupted;
 		c = rec_find_col(s, id);
-		if (!c || id < prevTag || !rec_value_size_ok(c, cb))
+		if (!c || id < prevTag)
 			return JET_errDatabaseCorrupted;
+		if (flags == REC_TAG_LVREF) {
+			/* u64 id, u64 size > REC_LV_INLINE_MAX, the first bytes. */
+			uint64_t cbLv;
+
+			if (!rec_is_long(c->coltyp) || cb < REC_LVREF_HDR)
+				return JET_errDatabaseCorrupted;
+			cbLv = get_le64(rec + ib + REC_TAG_HDR + 8);
+			if (cbLv > rec_col_limit(c) ||
+			    cb - REC_LVREF_HDR != JET_MIN(cbLv, (uint64_t)REC_LV_PREFIX))
+				return JET_errDatabaseCorrupted;
+		} else if (flags != (cb == 0 ? REC_TAG_ZEROLEN : 0) || !rec_value_size_ok(c, cb)) {
+			return JET_errDatabaseCorrupted;
+		}
 		if (id == prevTag && !(c->grbit & JET_bitColumnMultiValued))
 			return JET_errDatabaseCorrupted;
 		prevTag = id;
@@ -418,7 +454,8 @@ JET_ERR rec_validate(const rec_schema *s, const uint8_t *rec, size_t cbRec)
 typedef struct rec_slot {
 	uint32_t columnid;
 	uint32_t cb;
-	size_t off; /* into the arena */
+	size_t off;     /* into the arena */
+	uint32_t flags; /* REC_TAG_LVREF: the bytes are a reference */
 } rec_slot;
 
 struct rec_edit {
@@ -515,6 +552,7 @@ static JET_ERR rec_slot_insert(rec_edit *e, uint32_t pos, JET_COLUMNID id, size_
 	e->slots[pos].columnid = (uint32_t)id;
 	e->slots[pos].off = off;
 	e->slots[pos].cb = cb;
+	e->slots[pos].flags = 0;
 	e->cslots++;
 	return JET_errSuccess;
 }
@@ -623,6 +661,7 @@ JET_ERR rec_edit_begin(const rec_schema *s, const uint8_t *rec, size_t cbRec, re
 		uint32_t cb = get_le32(rec + ib + 4);
 
 		Call(rec_slot_insert(e, e->cslots, get_le16(rec + ib), ib + REC_TAG_HDR, cb));
+		e->slots[e->cslots - 1].flags = get_le16(rec + ib + 2) & REC_TAG_LVREF;
 		ib += REC_TAG_HDR + cb;
 	}
 	for (k = 0; k < e->cslots; k++)
@@ -691,6 +730,14 @@ static bool rec_edit_is_duplicate(const rec_edit *e, uint32_t first, uint32_t n,
 JET_ERR rec_edit_set(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
 		     const void *pv, size_t cb, JET_GRBIT grbit, unsigned long ibLongValue)
 {
+	return rec_edit_set_ex(e, columnid, itagSequence, pv, cb, grbit, ibLongValue, 0);
+}
+
+JET_ERR rec_edit_set_ex(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
+			const void *pv, size_t cb, JET_GRBIT grbit, unsigned long ibLongValue,
+			uint32_t flags)
+{
+	const bool fLvRef = flags & REC_TAG_LVREF;
 	const rec_column *c = rec_find_col(&e->s, columnid);
 	const JET_GRBIT lvops = grbit & (JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV);
 	const bool fZeroLength = grbit & JET_bitSetZeroLength;
@@ -709,6 +756,8 @@ JET_ERR rec_edit_set(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSeque
 	if (!src && cb && !(lvops & JET_bitSetSizeLV))
 		return JET_errInvalidParameter;
 	CallR(rec_edit_locate(e, c, itagSequence, &pos, &fExists, &first, &n));
+	if (fExists && (e->slots[pos].flags & REC_TAG_LVREF) && lvops)
+		return JET_errInvalidParameter; /* separated values are lv.c's business */
 	if (fExists)
 		cbCur = e->slots[pos].cb;
 	limit = rec_col_limit(c);
@@ -748,8 +797,13 @@ JET_ERR rec_edit_set(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSeque
 			rec_slot_remove(e, pos);
 		return rec_mark_changed(e, columnid);
 	}
-	if (rec_col_is_fixed_size(c) ? cbNew != limit : cbNew > limit)
+	if (fLvRef) {
+		if (!rec_is_long(c->coltyp) || lvops || cb < REC_LVREF_HDR ||
+		    cb > REC_LVREF_HDR + REC_LV_PREFIX)
+			return JET_errInvalidParameter;
+	} else if (rec_col_is_fixed_size(c) ? cbNew != limit : cbNew > limit) {
 		return rec_is_long(c->coltyp) ? JET_errColumnTooBig : JET_errInvalidBufferSize;
+	}
 
 	/* Build the new bytes at the arena's end. A caller may pass bytes that
 	 * live in the arena (from rec_edit_get); keep their offset valid. */
@@ -804,15 +858,25 @@ JET_ERR rec_edit_set(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSeque
 	} else {
 		CallR(rec_slot_insert(e, pos, columnid, off, (uint32_t)cbNew));
 	}
+	e->slots[pos].flags = flags & REC_TAG_LVREF;
 	return rec_mark_changed(e, columnid);
 }
 
 JET_ERR rec_edit_get(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
 		     const void **ppv, size_t *pcb)
 {
+	return rec_edit_get_ex(e, columnid, itagSequence, ppv, pcb, NULL);
+}
+
+JET_ERR rec_edit_get_ex(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
+			const void **ppv, size_t *pcb, uint32_t *pflags)
+{
 	const rec_column *c = rec_find_col(&e->s, columnid);
 	uint32_t n, first;
+	const rec_slot *sl;
 
+	if (pflags)
+		*pflags = 0;
 	if (!c)
 		return JET_errColumnNotFound;
 	first = rec_edit_run(e, columnid, &n);
@@ -820,8 +884,50 @@ JET_ERR rec_edit_get(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSeque
 		itagSequence = 1;
 	if (itagSequence > n)
 		return rec_null(ppv, pcb);
-	*ppv = e->arena + e->slots[first + itagSequence - 1].off;
-	*pcb = e->slots[first + itagSequence - 1].cb;
+	sl = &e->slots[first + itagSequence - 1];
+	*ppv = e->arena + sl->off;
+	*pcb = sl->cb;
+	if (pflags)
+		*pflags = sl->flags;
+	else if (sl->flags & REC_TAG_LVREF)
+		rec_lvref_prefix(ppv, pcb);
+	return JET_errSuccess;
+}
+
+JET_ERR rec_edit_slot(const rec_edit *e, uint32_t i, JET_COLUMNID *pcolumnid, const void **ppv,
+		      size_t *pcb, uint32_t *pflags)
+{
+	if (i >= e->cslots)
+		return JET_errNoCurrentRecord;
+	*pcolumnid = e->slots[i].columnid;
+	*ppv = e->arena + e->slots[i].off;
+	*pcb = e->slots[i].cb;
+	*pflags = e->slots[i].flags;
+	return JET_errSuccess;
+}
+
+JET_ERR rec_next_tagged(const uint8_t *rec, size_t cbRec, size_t *pib, JET_COLUMNID *pcolumnid,
+			const void **ppv, size_t *pcb, uint32_t *pflags)
+{
+	size_t ib = *pib;
+	uint32_t cb;
+
+	if (cbRec < REC_HDR)
+		return JET_errDatabaseCorrupted;
+	if (ib == 0)
+		ib = get_le16(rec + 2);
+	if (ib >= cbRec)
+		return JET_errNoCurrentRecord;
+	if (cbRec - ib < REC_TAG_HDR)
+		return JET_errDatabaseCorrupted;
+	cb = get_le32(rec + ib + 4);
+	if (cb > cbRec - ib - REC_TAG_HDR)
+		return JET_errDatabaseCorrupted;
+	*pcolumnid = get_le16(rec + ib);
+	*pflags = get_le16(rec + ib + 2) & REC_TAG_LVREF;
+	*ppv = rec + ib + REC_TAG_HDR;
+	*pcb = cb;
+	*pib = ib + REC_TAG_HDR + cb;
 	return JET_errSuccess;
 }
 
@@ -900,7 +1006,9 @@ JET_ERR rec_edit_encode(rec_edit *e, const uint8_t **prec, size_t *pcbRec)
 	ib = ibVarData + end;
 	for (; i < e->cslots; i++) {
 		put_le16(p + ib, (uint16_t)e->slots[i].columnid);
-		put_le16(p + ib + 2, e->slots[i].cb ? 0 : REC_TAG_ZEROLEN);
+		put_le16(p + ib + 2, (e->slots[i].flags & REC_TAG_LVREF) ? REC_TAG_LVREF
+				     : e->slots[i].cb                 ? 0
+								      : REC_TAG_ZEROLEN);
 		put_le32(p + ib + 4, e->slots[i].cb);
 		memcpy(p + ib + REC_TAG_HDR, e->arena + e->slots[i].off, e->slots[i].cb);
 		ib += REC_TAG_HDR + e->slots[i].cb;

@@ -61,6 +61,19 @@ uint32_t rec_coltyp_fixed_size(JET_COLTYP coltyp);
 /* Largest record for a page size. */
 size_t rec_max_size(uint32_t page_size);
 
+/*
+ * Separated long values (lv.h). A LongText/LongBinary value stored out of
+ * line is a tagged entry with flags bit 1 (REC_TAG_LVREF) whose bytes are a
+ * reference: u64 LE long-value id, u64 LE total size, then the value's first
+ * min(size, REC_LV_PREFIX) bytes (so index keys over long columns need no
+ * long-value read). rec_retrieve and rec_edit_get hand out that prefix as
+ * the value, which is what index keys want; the _ex forms return the raw
+ * reference with *pflags = REC_TAG_LVREF.
+ */
+#define REC_TAG_LVREF 0x2u
+#define REC_LVREF_HDR 16
+#define REC_LV_PREFIX 256
+
 /* Finds the itagSequence-th (1-based; 0 means 1) value of a column in an
  * encoded record, without copying: *ppv points into rec. NULL or no such
  * occurrence: JET_wrnColumnNull with *pcb = 0. Unknown column id:
@@ -68,6 +81,13 @@ size_t rec_max_size(uint32_t page_size);
  * JET_errDatabaseCorrupted. */
 JET_ERR rec_retrieve(const rec_schema *s, const uint8_t *rec, size_t cbRec, JET_COLUMNID columnid,
 		     unsigned long itagSequence, const void **ppv, size_t *pcb);
+JET_ERR rec_retrieve_ex(const rec_schema *s, const uint8_t *rec, size_t cbRec,
+			JET_COLUMNID columnid, unsigned long itagSequence, const void **ppv,
+			size_t *pcb, uint32_t *pflags);
+/* Iterates a record's tagged entries: *pib starts at 0; past the last:
+ * JET_errNoCurrentRecord. */
+JET_ERR rec_next_tagged(const uint8_t *rec, size_t cbRec, size_t *pib, JET_COLUMNID *pcolumnid,
+			const void **ppv, size_t *pcb, uint32_t *pflags);
 /* Number of non-NULL values of a column (0 or 1 unless multi-valued). */
 JET_ERR rec_count_values(const rec_schema *s, const uint8_t *rec, size_t cbRec,
 			 JET_COLUMNID columnid, unsigned long *pcValues);
@@ -95,9 +115,22 @@ void rec_edit_free(rec_edit *e);
  * ibLongValue is JET_SETINFO's (0 when none). */
 JET_ERR rec_edit_set(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
 		     const void *pv, size_t cb, JET_GRBIT grbit, unsigned long ibLongValue);
+/* As rec_edit_set; flags REC_TAG_LVREF stores pv/cb as a reference (no LV
+ * operation bits allowed). rec_edit_set (and every LV operation) on a
+ * value that is a reference: JET_errInvalidParameter, unless it replaces
+ * it with a plain value. */
+JET_ERR rec_edit_set_ex(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
+			const void *pv, size_t cb, JET_GRBIT grbit, unsigned long ibLongValue,
+			uint32_t flags);
 /* As rec_retrieve, on the record being built. */
 JET_ERR rec_edit_get(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
 		     const void **ppv, size_t *pcb);
+JET_ERR rec_edit_get_ex(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSequence,
+			const void **ppv, size_t *pcb, uint32_t *pflags);
+/* The i-th stored value of the edit (0-based, in column order); past the
+ * last: JET_errNoCurrentRecord. */
+JET_ERR rec_edit_slot(const rec_edit *e, uint32_t i, JET_COLUMNID *pcolumnid, const void **ppv,
+		      size_t *pcb, uint32_t *pflags);
 JET_ERR rec_edit_count_values(rec_edit *e, JET_COLUMNID columnid, unsigned long *pcValues);
 /* Has the column been set since rec_edit_begin? */
 bool rec_edit_column_changed(const rec_edit *e, JET_COLUMNID columnid);

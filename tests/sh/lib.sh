@@ -318,6 +318,12 @@ test_expect_success() {
 			echo "#   the last lines of jetfs's stderr:"
 			tail -n 15 "$_jl" >"$STATE/jl"
 			_comment "$STATE/jl"
+			# a sanitizer's report: its first lines, where the story is
+			if grep -q "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$_jl"; then
+				echo "#   jetfs's sanitizer report:"
+				grep -m 1 -A 40 "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$_jl" >"$STATE/jl"
+				_comment "$STATE/jl"
+			fi
 		fi
 	fi
 	return 0
@@ -504,7 +510,8 @@ mount_at() {
 			rm -f "$_rec" "$_rc"
 			return 1
 		fi
-		if _is_mounted "$_mnt" && timeout -k 1 5 mountpoint -q "$_mnt"; then
+		# (the keeper may write the record after the mount appears)
+		if test -s "$_rec" && _is_mounted "$_mnt" && timeout -k 1 5 mountpoint -q "$_mnt"; then
 			return 0
 		fi
 		sleep 0.1

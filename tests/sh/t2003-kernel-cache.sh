@@ -23,6 +23,20 @@ test_expect_success ': > (O_TRUNC, nothing written) then cat shows the header, e
 	done
 '
 
+test_expect_success 'a failed cp (O_TRUNC, then an error) leaves the root file reading as before, every time' '
+	make_table k id:Long:key:notnull v:Long &&
+	printf "id,v\n1,1\n" >k.csv &&
+	cp k.csv "$MNT/k.csv" &&
+	printf "id,v\n1,x\n" >bad.csv &&
+	i=0 &&
+	while test $i -lt 20; do
+		i=$((i + 1))
+		test_must_fail cp bad.csv "$MNT/k.csv" 2>/dev/null &&
+		cat "$MNT/k.csv" >actual &&
+		test_cmp k.csv actual || { echo "round $i"; exit 1; }
+	done
+'
+
 test_expect_success 'setup: n.csv and a session' '
 	printf "a,b\n1,2\n" >n.csv &&
 	cp n.csv "$MNT/n.csv" &&

@@ -208,7 +208,7 @@ static bool vals_equal(const csv_values *a, const csv_values *b)
 		return false;
 	for (size_t i = 0; i < a->n; i++)
 		if (a->v[i].cb != b->v[i].cb ||
-		    memcmp(a->data.p + a->v[i].off, b->data.p + b->v[i].off, a->v[i].cb) != 0)
+		    (a->v[i].cb && memcmp(a->data.p + a->v[i].off, b->data.p + b->v[i].off, a->v[i].cb) != 0))
 			return false;
 	return true;
 }

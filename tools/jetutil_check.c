@@ -599,7 +599,8 @@ int ju_check_db(const char *path, int json, int verbose)
 	check_catalog(&c, ents, nents);
 	check_space(&c);
 
-	qsort(c.probs, c.nprobs, sizeof(*c.probs), cmp_prob);
+	if (c.nprobs)
+		qsort(c.probs, c.nprobs, sizeof(*c.probs), cmp_prob);
 	bool dirty = c.d.hdr.state == JET_dbstateDirtyShutdown;
 	if (json) {
 		printf("{\"database\":");

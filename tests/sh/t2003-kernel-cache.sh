@@ -1,6 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC1091,SC2016,SC2034 # bodies are single-quoted for eval; lib.sh is sourced at run time
-test_description='what the kernel caches is invalidated by jetfs: sizes after a truncating open, entries of tables deleted in a session or restored by a rollback'
+test_description='what the kernel caches is invalidated by jetfs: sizes after a truncating open or a session commit, entries of tables deleted in a session'
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/sh/lib.sh"
 
 make_rows 500 >data.csv
@@ -52,6 +52,22 @@ test_expect_success 'rm inside a session stays inside until commit' '
 	rm "$S/a/n.csv" &&
 	echo commit >"$S/a/ctl" &&
 	{ ! test -e "$MNT/n.csv" || { echo "n.csv still in the root after commit"; false; }; }
+'
+
+test_expect_success 'a read in the root right after a session commits sees the new length, every time' '
+	make_table c k:Long:key:notnull v:LongText:cp=65001 &&
+	printf "k,v\n1,a\n" >"$MNT/c.csv" &&
+	echo rollback >"$S/a/ctl" &&
+	i=0 &&
+	while test $i -lt 100; do
+		i=$((i + 1))
+		awk -v n=$((i % 7 + 1)) -v i=$i "BEGIN { print \"k,v\"; for (j = 1; j <= n; j++) printf \"%d,v%d\\n\", j, i }" >exp &&
+		cat "$MNT/c.csv" >/dev/null &&
+		cat exp >"$S/a/c.csv" &&
+		echo commit >"$S/a/ctl" &&
+		cat "$MNT/c.csv" >got &&
+		test_cmp exp got || { echo "round $i"; exit 1; }
+	done
 '
 
 test_expect_success 'unmount' '

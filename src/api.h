@@ -35,6 +35,7 @@ struct api_inst {
 	uint32_t handle;      /* our JET_INSTANCE value */
 	TAILQ_HEAD(, api_sess) sessions;
 	unsigned long nsessions;
+	unsigned long ntemp; /* temporary tables open (temptable.c), under lock */
 };
 
 enum {

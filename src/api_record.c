@@ -20,6 +20,7 @@
 #include "cursor.h"
 #include "key.h"
 #include "lv.h"
+#include "temptable.h"
 
 /* One call on a cursor: session entered, cursor resolved, a read context. */
 typedef struct cur_call {
@@ -38,7 +39,7 @@ static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bo
 	cc->reading = false;
 	CallR(api_enter(sesid, &cc->s));
 	err = api_tableid_get(cc->s, tableid, &cc->c);
-	if (err >= 0 && read) {
+	if (err >= 0 && read && !cc->c->tt) { /* a temporary table reads no database */
 		err = eng_read_begin(cc->s->eng, cc->c->db, &cc->r);
 		cc->reading = err >= 0;
 	}
@@ -450,7 +451,7 @@ JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned 
 		Call(set_autoinc(c, &cc.r));
 	} else {
 		Call(cursor_current_record(c, &cc.r));
-		if (prep == JET_prepReplace && eng_txn_level(cc.s->eng) > 0)
+		if (prep == JET_prepReplace && eng_txn_level(cc.s->eng) > 0 && !c->tt)
 			/* The first writer holds the record: a conflict shows
 			 * now rather than at JetUpdate. */
 			Call(eng_lock(cc.s->eng, c->db, c->td->objid, c->pk, c->cbPk));
@@ -632,7 +633,8 @@ static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, 
 	if (grbit & JET_bitSetRevertToDefaultValue)
 		/* No stored value shows the default (tbl_column_value). */
 		return rec_edit_set(c->edit, columnid, itag, NULL, 0, 0, 0);
-	if (col->rc.coltyp == JET_coltypLongText || col->rc.coltyp == JET_coltypLongBinary)
+	if ((col->rc.coltyp == JET_coltypLongText || col->rc.coltyp == JET_coltypLongBinary) &&
+	    !c->tt)
 		return set_long(c, col, pv, cb, grbit, ibLongValue, itag);
 	return rec_edit_set(c->edit, columnid, itag, pv, cb,
 			    grbit & ~(JET_GRBIT)(JET_bitSetSeparateLV | JET_bitSetIntrinsicLV |
@@ -979,6 +981,17 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	if (!pvBookmark && cbBookmark)
 		return JET_errInvalidParameter;
 	Call(rec_edit_encode(c->edit, &rec, &cbRec));
+	if (c->tt) {
+		/* A temporary table: no transaction, no long-value tree. */
+		if (c->prep == CUR_PREP_INSERT) {
+			Call(tt_insert(c, rec, cbRec, pk, &cbPk));
+		} else {
+			Call(tt_replace(c, rec, cbRec));
+			memcpy(pk, c->upk, c->cbUpk);
+			cbPk = c->cbUpk;
+		}
+		goto HandleError;
+	}
 	Call(txn_wrap_begin(cc->s, &implicit));
 	inTxn = true;
 	hasLv = c->lvp || rec_has_lvrefs(rec, cbRec);
@@ -1080,6 +1093,8 @@ JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid)
 		Error(JET_errPermissionDenied);
 	if (c->pos != CUR_ON)
 		Error(JET_errNoCurrentRecord);
+	if (c->tt)
+		Error(tt_delete(c));
 	Call(txn_wrap_begin(cc.s, &implicit));
 	inTxn = true;
 	Call(eng_read_begin(cc.s->eng, c->db, &r));

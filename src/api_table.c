@@ -662,6 +662,8 @@ JET_ERR ddl_cursor_check(api_cursor *c)
 {
 	if (c->readonly || c->td->system)
 		return JET_errPermissionDenied;
+	if (c->tt)
+		return JET_errInvalidOperation; /* a temporary table has no catalog */
 	if (c->prep != CUR_PREP_NONE)
 		return JET_errAlreadyPrepared;
 	return JET_errSuccess;
@@ -814,8 +816,10 @@ static JET_ERR set_current_index(JET_SESID sesid, JET_TABLEID tableid, const cha
 	}
 	if (c->prep != CUR_PREP_NONE)
 		Error(JET_errAlreadyPrepared);
-	Call(eng_read_begin(s->eng, c->db, &r));
-	reading = true;
+	if (!c->tt) { /* a temporary table reads no database */
+		Call(eng_read_begin(s->eng, c->db, &r));
+		reading = true;
+	}
 	Call(cursor_set_index(c, &r, ix, (grbit & JET_bitNoMove) != 0));
 HandleError:
 	if (reading) {

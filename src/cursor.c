@@ -22,6 +22,7 @@
 #include "cursor.h"
 #include "key.h"
 #include "lv.h"
+#include "temptable.h"
 
 static int key_cmp(const uint8_t *a, size_t ca, const uint8_t *b, size_t cb)
 {
@@ -102,6 +103,8 @@ void cursor_close(api_cursor *c)
 	jet_free(c->rec);
 	if (c->mem)
 		cursor_mem_release(c->mem);
+	if (c->tt)
+		tt_close(c->tt);
 	jet_free(c);
 }
 
@@ -368,6 +371,8 @@ JET_ERR cursor_current_record(api_cursor *c, eng_read *r)
 		return JET_errNoCurrentRecord;
 	if (c->mem)
 		return mem_take(c, mem_row(c));
+	if (c->tt)
+		return tt_current(c);
 	if (c->rec_view == r->view && c->rec_view != 0)
 		return JET_errSuccess;
 	err = tbl_read_record(r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
@@ -395,6 +400,8 @@ JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit)
 
 	if (c->mem)
 		return mem_move(c, cRow);
+	if (c->tt)
+		return tt_move(c, cRow, grbit);
 	if (cRow == (long)JET_MoveFirst || cRow == (long)INT32_MIN) {
 		c->range = false;
 		return cur_edge(c, r, true);
@@ -435,6 +442,9 @@ JET_ERR cursor_seek(api_cursor *c, eng_read *r, JET_GRBIT grbit)
 	const uint8_t *k;
 	size_t ck;
 	bool eq;
+
+	if (c->tt)
+		return tt_seek(c, grbit);
 
 	if (grbit & ~(mode | JET_bitSetIndexRange | JET_bitCheckUniqueness))
 		return JET_errInvalidGrbit;
@@ -499,6 +509,8 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 
 	if (cbPk == 0 || cbPk > TBL_KEY_BUF)
 		return JET_errInvalidBookmark;
+	if (c->tt)
+		return tt_goto_pk(c, pk, cbPk);
 	if (c->mem) {
 		if (cbPk != 4 || get_be32(pk) >= cursor_mem_count(c->mem))
 			return JET_errInvalidBookmark;
@@ -542,6 +554,12 @@ JET_ERR cursor_set_index(api_cursor *c, eng_read *r, const tbl_index *ix, bool n
 	c->key_made = false;
 	c->range = false;
 	c->bt_at = false;
+	if (c->tt) {
+		if (nomove && c->pos == CUR_ON)
+			return JET_errSuccess;
+		err = tt_move(c, JET_MoveFirst, 0);
+		return err == JET_errNoCurrentRecord ? JET_errSuccess : err;
+	}
 	if (c->mem) {
 		if (nomove && c->pos == CUR_ON)
 			return JET_errSuccess;

@@ -52,6 +52,8 @@ struct api_cursor {
 	/* A list table (cursor_open_mem): rows in memory, no b+tree; the
 	 * position is the row number, kept big-endian in pk like a bookmark. */
 	struct cursor_mem *mem;
+	/* A temporary table (temptable.h): its own tree, no database. */
+	struct tt_table *tt;
 	int level; /* transaction level when opened */
 
 	/* current index: NULL = the clustered order (primary index or DBK) */

@@ -961,6 +961,46 @@ static JET_ERR lv_finish_update(api_cursor *c, lv_w *w)
 	return JET_errSuccess;
 }
 
+/* A record over the size limit whose long values are all within
+ * LV_INLINE_MAX: separates the largest inline long value (ESE separates
+ * long values whenever the record would not fit). JET_errRecordTooBig when
+ * none is left that would make the record smaller. */
+static JET_ERR separate_largest(api_cursor *c)
+{
+	JET_ERR err = JET_errSuccess;
+	JET_COLUMNID id, best = 0, prev = 0;
+	const void *pv;
+	size_t cb, cbBest = LV_REF_MAX;
+	uint32_t flags, i, itag = 0, itagBest = 0;
+	const tbl_column *col;
+	uint8_t *copy;
+
+	for (i = 0; rec_edit_slot(c->edit, i, &id, &pv, &cb, &flags) >= 0; i++) {
+		itag = id == prev ? itag + 1 : 1;
+		prev = id;
+		col = tbl_column_by_id(c->td, id);
+		if (!col || (flags & REC_TAG_LVREF) ||
+		    (col->rc.coltyp != JET_coltypLongText && col->rc.coltyp != JET_coltypLongBinary))
+			continue;
+		if (cb > cbBest) {
+			best = id;
+			cbBest = cb;
+			itagBest = itag;
+		}
+	}
+	if (!best)
+		return JET_errRecordTooBig;
+	CallR(rec_edit_get(c->edit, best, itagBest, &pv, &cb));
+	copy = jet_malloc(cb);
+	if (!copy)
+		return JET_errOutOfMemory;
+	memcpy(copy, pv, cb);
+	err = set_long(c, tbl_column_by_id(c->td, best), copy, (unsigned long)cb,
+		       JET_bitSetSeparateLV, 0, itagBest);
+	jet_free(copy);
+	return err;
+}
+
 static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmark,
 			 unsigned long *pcbActual)
 {
@@ -980,7 +1020,9 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 		return JET_errUpdateNotPrepared;
 	if (!pvBookmark && cbBookmark)
 		return JET_errInvalidParameter;
-	Call(rec_edit_encode(c->edit, &rec, &cbRec));
+	while ((err = rec_edit_encode(c->edit, &rec, &cbRec)) == JET_errRecordTooBig && !c->tt)
+		Call(separate_largest(c));
+	Call(err);
 	if (c->tt) {
 		/* A temporary table: no transaction, no long-value tree. */
 		if (c->prep == CUR_PREP_INSERT) {

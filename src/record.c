@@ -50,9 +50,11 @@
  *  - rec_max_size(page) = page/2 - 128 (room for two records and page
  *    overhead per page, so a split always succeeds), at most 0x7FFF so a
  *    variable end offset fits in 15 bits.
+ *  - A separated long value (lv.h) is a tagged entry with flags bit 1 whose
+ *    bytes are a reference (record.h); rec_retrieve hands out its prefix.
  *  - JET_bitColumnNotNULL is not enforced here (the update path does it)
- *    and unknown JET_bitSet* bits are ignored (JET_bitSetSeparateLV is a
- *    hint we have no use for until long values move out of line).
+ *    and unknown JET_bitSet* bits are ignored (JET_bitSetSeparateLV is
+ *    api_record.c's: it separates the value).
  *
  * The edit (rec_edit) keeps one slot per stored value: (columnid, offset,
  * cb) into an arena it owns, sorted by columnid; the values of a

@@ -390,6 +390,48 @@ START_TEST(test_lv_columns)
 }
 END_TEST
 
+/* Long values each within the inline limit that together overflow the
+ * record are separated at JetUpdate instead of JET_errRecordTooBig. */
+START_TEST(test_lv_record_full)
+{
+	JET_TABLEID t;
+	JET_COLUMNDEF cd = {0};
+	JET_COLUMNID c[6];
+	char name[16], v[1000], out[1000];
+	unsigned long act;
+	int32_t id = 1;
+
+	cd.cbStruct = sizeof(cd);
+	start(true);
+	make_table("full", &t);
+	cd.coltyp = JET_coltypLongText;
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		ck_assert_int_eq(JetAddColumn(g_ses, t, name, &cd, NULL, 0, &c[i]), 0);
+	}
+	ck_assert_int_eq(JetPrepareUpdate(g_ses, t, JET_prepInsert), 0);
+	ck_assert_int_eq(JetSetColumn(g_ses, t, g_colId, &id, 4, 0, NULL), 0);
+	for (int i = 0; i < 6; i++) {
+		memset(v, 'a' + i, sizeof(v));
+		ck_assert_int_eq(JetSetColumn(g_ses, t, c[i], v, sizeof(v), 0, NULL), 0);
+	}
+	ck_assert_int_eq(JetUpdate(g_ses, t, NULL, 0, NULL), 0);
+	ck_assert_uint_gt(lv_entries("full"), 0);
+	seek_id(t, 1);
+	for (int i = 0; i < 6; i++) {
+		memset(v, 'a' + i, sizeof(v));
+		ck_assert_int_eq(JetRetrieveColumn(g_ses, t, c[i], out, sizeof(out), &act, 0, NULL),
+				 0);
+		ck_assert_int_eq(act, sizeof(v));
+		ck_assert_int_eq(memcmp(out, v, sizeof(v)), 0);
+	}
+	ck_assert_int_eq(JetDelete(g_ses, t), 0);
+	ck_assert_uint_eq(lv_entries("full"), 0);
+	ck_assert_int_eq(JetCloseTable(g_ses, t), 0);
+	stop();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("lv");
@@ -399,6 +441,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_lv_100mib);
 	tcase_add_test(tc, test_lv_columns);
+	tcase_add_test(tc, test_lv_record_full);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -62,6 +62,15 @@ typedef struct scratch {
 	struct timespec mtime;
 } scratch;
 
+/* Tables a named session renamed, deleted or rebuilt: at its commit the
+ * root's kernel entries for their names are stale (a positive entry of a
+ * name now gone, or of an inode no longer the name's). */
+typedef struct touched {
+	struct touched *next;
+	unsigned view;
+	char table[JET_cbNameMost + 1];
+} touched;
+
 typedef struct hidden {
 	struct hidden *next;
 	unsigned view;
@@ -111,6 +120,8 @@ typedef struct fsstate {
 	scratch *scratches;
 	uint64_t next_scratch;
 	hidden *hidden;
+	touched *touched;
+	size_t ntouched;
 	ofile *ofiles;
 	/* invalidation queue (served by a thread: notifying from inside a
 	 * request on the same inode can deadlock) */
@@ -307,6 +318,78 @@ static void invalidate(fuse_ino_t ino)
 static void invalidate_entry(fuse_ino_t parent, const char *name)
 {
 	inval_push(0, parent, name);
+}
+
+/* The kernel's entries for table `table`'s names in view (NAME.csv in the
+ * view's root, NAME in its .schema) are stale: a rename, a delete, or a
+ * rebuild that gave the table a new objid. Entries in `locked` (the
+ * directory the current request holds locked, 0 for none) go through the
+ * queue; the others are invalidated now, so the next lookup by the caller
+ * already sees the change. */
+static void invalidate_table_names(unsigned view, const char *table, fuse_ino_t locked)
+{
+	char fname[NAME_FILE_MAX];
+	struct {
+		fuse_ino_t dir;
+		bool ok;
+	} d[2] = {{JFS_INO(view, 0, JFS_K_DIR), false}, {JFS_INO(view, 0, JFS_K_SCHEMADIR), false}};
+	for (int i = 0; i < 2; i++) {
+		JET_ERR err = i == 0 ? name_table_to_file(table, fname, sizeof(fname))
+				     : name_table_to_schema(table, fname, sizeof(fname));
+		if (err < 0)
+			continue;
+		if (d[i].dir == locked || !g_st->se)
+			invalidate_entry(d[i].dir, fname);
+		else
+			(void)fuse_lowlevel_notify_inval_entry(g_st->se, d[i].dir, fname,
+							       strlen(fname));
+	}
+}
+
+/* A named session changed table's names (see touched). */
+static void touch_table(unsigned view, const char *table)
+{
+	if (view == 0)
+		return;
+	pthread_mutex_lock(&g_st->mu);
+	if (g_st->ntouched < 4096) {
+		touched *t = calloc(1, sizeof(*t));
+		if (t) {
+			t->view = view;
+			snprintf(t->table, sizeof(t->table), "%s", table);
+			t->next = g_st->touched;
+			g_st->touched = t;
+			g_st->ntouched++;
+		}
+	}
+	pthread_mutex_unlock(&g_st->mu);
+}
+
+/* After view's commit (committed) or rollback: the root's entries of the
+ * names it touched are invalidated (commit) and the list dropped. */
+static void touched_done(unsigned view, bool committed)
+{
+	touched *mine = NULL;
+	pthread_mutex_lock(&g_st->mu);
+	for (touched **pp = &g_st->touched; *pp;) {
+		touched *t = *pp;
+		if (t->view == view) {
+			*pp = t->next;
+			t->next = mine;
+			mine = t;
+			g_st->ntouched--;
+		} else {
+			pp = &t->next;
+		}
+	}
+	pthread_mutex_unlock(&g_st->mu);
+	while (mine) {
+		touched *t = mine;
+		mine = t->next;
+		if (committed)
+			invalidate_table_names(0, t->table, 0);
+		free(t);
+	}
 }
 
 static void *inval_main(void *arg)
@@ -1356,9 +1439,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 			err = JET_errPermissionDenied;
 			break;
 		}
+		int level = o->named->level;
+		bool rollback = size >= 8 && memcmp(buf, "rollback", 8) == 0;
 		err = jfs_named_ctl_cmd(g_st->fs, o->named, buf, size, &committed);
-		if (err >= 0 && committed)
+		if (err >= 0 && committed) {
 			invalidate_all_tables();
+			touched_done(o->view, true);
+		} else if (err >= 0 && rollback && level == 1) {
+			touched_done(o->view, false);
+		}
 		break;
 	}
 	default:
@@ -1421,8 +1510,13 @@ static JET_ERR of_commit(ofile *o, bool final)
 				o->dirty = false;
 		}
 		pthread_mutex_unlock(&o->mu);
-		if (err >= 0)
+		if (err >= 0) {
+			/* a rebuild gives the table a new objid: the names' entries
+			 * must be looked up again */
 			invalidate(JFS_INO(o->view, JFS_INO_ID(o->ino), JFS_K_CSV));
+			invalidate_table_names(o->view, o->table, 0);
+			touch_table(o->view, o->table);
+		}
 	}
 	return err;
 }
@@ -1673,8 +1767,11 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		}
 		if (err >= 0)
 			err = delete_table(view, table);
-		if (err >= 0)
+		if (err >= 0) {
 			invalidate(ino);
+			invalidate_table_names(view, table, parent);
+			touch_table(view, table);
+		}
 		err_reply(req, err);
 		return;
 	}
@@ -1740,6 +1837,50 @@ static JET_ERR render_to_stage(unsigned view, const char *table, bool schema, jf
 	return err;
 }
 
+/* Renames table `from` to `to` in view, in one transaction: a table
+ * already called `to` (unless noreplace: JET_errTableDuplicate) is deleted
+ * first. `from` keeps its objid. A table still open by a reader whose
+ * release has not arrived yet (release may come after close(2) returns)
+ * is waited for briefly. */
+static JET_ERR rename_table(unsigned view, const char *from, const char *to, bool noreplace)
+{
+	JET_ERR err;
+	for (int attempt = 0;; attempt++) {
+		vctx v;
+		unsigned long objid_from, objid_to;
+		char exact[JET_cbNameMost + 1];
+		if ((err = view_enter(view, false, &v)) < 0)
+			return err;
+		if ((err = JetBeginTransaction(v.s->sesid)) >= 0) {
+			err = jfs_table_objid(v.s, from, &objid_from, NULL);
+			if (err >= 0) {
+				JET_ERR e2 = jfs_table_objid(v.s, to, &objid_to, exact);
+				if (e2 >= 0 && objid_to != objid_from) {
+					if (noreplace && !is_hidden(view, objid_to))
+						err = JET_errTableDuplicate;
+					else
+						err = JetDeleteTable(v.s->sesid, v.s->dbid, exact);
+					if (err >= 0)
+						set_hidden(view, objid_to, false);
+				} else if (e2 < 0 && e2 != JET_errObjectNotFound) {
+					err = e2;
+				}
+			}
+			if (err >= 0)
+				err = JetRenameTable(v.s->sesid, v.s->dbid, from, to);
+			if (err >= 0)
+				err = JetCommitTransaction(v.s->sesid, 0);
+			if (err < 0)
+				(void)JetRollback(v.s->sesid, 0);
+		}
+		view_leave(&v, false);
+		if (err != JET_errTableInUse || attempt >= 200)
+			return err;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
@@ -1778,7 +1919,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		fuse_reply_err(req, EEXIST);
 		return;
 	}
-	if (derr >= 0 && dst == src) {
+	if (derr >= 0 && dst == src &&
+	    (strcmp(name, newname) == 0 || JFS_INO_KIND(src) == JFS_K_SCRATCH)) {
 		fuse_reply_err(req, 0);
 		return;
 	}
@@ -1881,6 +2023,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		if (err >= 0) {
 			invalidate(JFS_INO(view, objid, JFS_K_CSV));
 			invalidate_entry(newparent, newname);
+			invalidate_table_names(view, ntable, newparent);
+			touch_table(view, ntable);
 		}
 		err_reply(req, err);
 		return;
@@ -1926,9 +2070,22 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		err_reply(req, err);
 		return;
 	}
-	/* table -> table: JetRenameTable (not in libjet yet) */
-	jfs_log(g_st->fs, table, 0, "rename to %s: JetRenameTable is not implemented yet", ntable);
-	fuse_reply_err(req, ENOSYS);
+	/* table -> table: JetRenameTable, replacing the target */
+	err = rename_table(view, table, ntable, (flags & RENAME_NOREPLACE) != 0);
+	if (err >= 0) {
+		/* the source's node is now the new name's (same objid); the
+		 * replaced table's node is gone */
+		if (derr >= 0 && dst != src)
+			invalidate(dst);
+		invalidate(src);
+		invalidate_table_names(view, table, parent);
+		invalidate_table_names(view, ntable, newparent);
+		touch_table(view, table);
+		touch_table(view, ntable);
+	} else {
+		jfs_log(g_st->fs, table, 0, "rename to %s: %s", ntable, JetErrorDescription(err));
+	}
+	err_reply(req, err);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t kino, struct stat *attr, int to_set,
@@ -2096,6 +2253,11 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (JFS_INO_KIND(parent) != JFS_K_SESSIONS) {
 		fuse_reply_err(req, EPERM);
 		return;
+	}
+	jfs_named *n = jfs_named_find(name);
+	if (n) {
+		touched_done(n->view, false);
+		jfs_named_put(n);
 	}
 	err = jfs_named_remove(name);
 	if (err == JET_errObjectNotFound) {

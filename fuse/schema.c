@@ -11,16 +11,17 @@
  *  2. No such table: JetCreateTable, JetAddColumn per column in text order,
  *     JetCreateIndex per index.
  *  3. The table exists: columns are matched by name (case-insensitive).
- *     When the only differences are new columns and new indexes, they are
- *     added in place (JetAddColumn, JetCreateIndex). Any other difference
- *     (a column dropped or changed in type, size, code page, flags or
- *     default; an index dropped or changed) rebuilds the table: libjet has
- *     no JetDeleteColumn, JetRenameColumn, JetDeleteIndex or JetRenameTable,
- *     so the rows are copied into a scratch table of the new definition
+ *     Columns and secondary indexes added or dropped, and secondary indexes
+ *     changed, are done in place (JetDeleteIndex, JetDeleteColumn,
+ *     JetAddColumn, JetCreateIndex, in that order), so the table keeps its
+ *     objid and its files their inodes. A column changed in type, size,
+ *     code page, flags or default, or a primary index added, dropped or
+ *     changed (the records are ordered by it) rebuilds the table: the rows
+ *     are copied into a scratch table of the new definition
  *     (values of a changed type converted through their CSV text:
  *     csv_render_value with the old type, csv_parse_value with the new),
- *     the old table deleted, the table created again under its name and the
- *     rows copied back. The rebuilt table is a new object (new objid, so a
+ *     the old table deleted and the scratch table renamed to its name
+ *     (JetRenameTable). The rebuilt table is a new object (new objid, so a
  *     new inode) with the same name. A value that does not convert fails the
  *     whole apply (logged with the row number and the value). A table with
  *     an autoincrement column is not rebuilt (the engine cannot set those
@@ -580,6 +581,22 @@ static int tab_col(const jfs_table *t, const char *name)
 	return -1;
 }
 
+static int def_index(const sch_def *d, const char *name)
+{
+	for (int i = 0; i < d->nindexes; i++)
+		if (strcasecmp(d->indexes[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int tab_index(const jfs_table *t, const char *name)
+{
+	for (int i = 0; i < t->nindexes; i++)
+		if (strcasecmp(t->indexes[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 static bool col_same(const sch_col *w, const jfs_col *c)
 {
 	if (w->coltyp != c->coltyp)
@@ -597,9 +614,18 @@ static bool col_same(const sch_col *w, const jfs_col *c)
 		memcmp(w->def.p ? w->def.p : "", c->pvDefault, c->cbDefault) == 0);
 }
 
+/* The grbit the engine keeps for an index defined with g (a primary index
+ * is unique). */
+static JET_GRBIT ix_grbit_norm(JET_GRBIT g)
+{
+	if (g & JET_bitIndexPrimary)
+		g |= JET_bitIndexUnique;
+	return g;
+}
+
 static bool index_same(const sch_index *w, const jfs_table *t, const jfs_index *x)
 {
-	if (w->grbit != x->grbit || w->nseg != x->nseg)
+	if (ix_grbit_norm(w->grbit) != ix_grbit_norm(x->grbit) || w->nseg != x->nseg)
 		return false;
 	for (int i = 0; i < w->nseg; i++)
 		if (strcasecmp(w->seg[i], t->cols[x->seg[i]].name) != 0 || w->desc[i] != x->desc[i])
@@ -855,14 +881,14 @@ HandleError:
 	return err;
 }
 
-/* Rebuilds table t as d: old -> scratch (converting), drop old, create
- * again, scratch -> new, drop scratch. */
+/* Rebuilds table t as d: old -> scratch (converting), drop old, rename the
+ * scratch table to the old name. */
 static JET_ERR rebuild(jfs_sess *s, const jfs_table *t, const sch_def *d, char *reason,
 		       size_t cbReason)
 {
 	JET_ERR err = JET_errSuccess;
 	JET_TABLEID src = JET_tableidNil, dst = JET_tableidNil;
-	jfs_table *tt = NULL, *tn = NULL;
+	jfs_table *tt = NULL;
 	char scratch[JET_cbNameMost + 1];
 
 	for (int i = 0; i < t->ncols; i++)
@@ -870,8 +896,7 @@ static JET_ERR rebuild(jfs_sess *s, const jfs_table *t, const sch_def *d, char *
 			snprintf(
 			    reason, cbReason,
 			    "this change needs the table rebuilt, and its autoincrement column "
-			    "%s would be renumbered (libjet has no JetDeleteColumn, "
-			    "JetDeleteIndex or JetRenameTable to change it in place)",
+			    "%s would be renumbered",
 			    t->cols[i].name);
 			return JET_errInvalidParameter;
 		}
@@ -889,13 +914,12 @@ static JET_ERR rebuild(jfs_sess *s, const jfs_table *t, const sch_def *d, char *
 			 JetErrorDescription(err));
 		goto HandleError;
 	}
-	Call(create_table(s, t->name, d, &dst, reason, cbReason));
-	Call(JetOpenTable(s->sesid, s->dbid, scratch, NULL, 0, JET_bitTableReadOnly, &src));
-	Call(jfs_table_load(s, t->name, &tn));
-	Call(copy_rows(s->sesid, src, tt, dst, tn, reason, cbReason));
-	(void)JetCloseTable(s->sesid, src);
-	src = JET_tableidNil;
-	Call(JetDeleteTable(s->sesid, s->dbid, scratch));
+	err = JetRenameTable(s->sesid, s->dbid, scratch, t->name);
+	if (err < 0) {
+		snprintf(reason, cbReason, "cannot rename the rebuilt table: %s",
+			 JetErrorDescription(err));
+		goto HandleError;
+	}
 HandleError:
 	if (src != JET_tableidNil)
 		(void)JetCloseTable(s->sesid, src);
@@ -903,8 +927,6 @@ HandleError:
 		(void)JetCloseTable(s->sesid, dst);
 	if (tt)
 		jfs_table_put(tt);
-	if (tn)
-		jfs_table_put(tn);
 	return err;
 }
 
@@ -967,21 +989,50 @@ JET_ERR jfs_schema_apply(jfs *fs, jfs_sess *s, const char *table, const char *te
 		Call(err);
 		for (int i = 0; i < t->ncols && !need_rebuild; i++) {
 			int j = def_col(d, t->cols[i].name);
-			need_rebuild = j < 0 || !col_same(&d->cols[j], &t->cols[i]);
+			need_rebuild = j >= 0 && !col_same(&d->cols[j], &t->cols[i]);
 		}
-		for (int i = 0; i < t->nindexes && !need_rebuild; i++) {
-			bool found = false;
+		/* the primary index orders the records: it cannot change in place */
+		if (!need_rebuild && t->primary >= 0) {
+			const jfs_index *px = &t->indexes[t->primary];
+			int j = def_index(d, px->name);
+			need_rebuild = j < 0 || !index_same(&d->indexes[j], t, px);
+		}
+		if (!need_rebuild && t->primary < 0)
 			for (int j = 0; j < d->nindexes; j++)
-				if (strcasecmp(d->indexes[j].name, t->indexes[i].name) == 0)
-					found = index_same(&d->indexes[j], t, &t->indexes[i]);
-			need_rebuild = !found;
-		}
+				need_rebuild |= (d->indexes[j].grbit & JET_bitIndexPrimary) != 0;
 		if (need_rebuild) {
 			Call(rebuild(s, t, d, reason, sizeof(reason)));
 			changed = true;
 		} else {
+			/* in place (the table keeps its objid, so its inode): indexes
+			 * that go or change are dropped, then columns that go, then
+			 * new columns and indexes added */
 			Call(JetOpenTable(s->sesid, s->dbid, table, NULL, 0, JET_bitTablePermitDDL,
 					  &tid));
+			for (int i = 0; i < t->nindexes; i++) {
+				int j = def_index(d, t->indexes[i].name);
+				if (i == t->primary ||
+				    (j >= 0 && index_same(&d->indexes[j], t, &t->indexes[i])))
+					continue;
+				err = JetDeleteIndex(s->sesid, tid, t->indexes[i].name);
+				if (err < 0) {
+					snprintf(reason, sizeof(reason), "index \"%s\": %s",
+						 t->indexes[i].name, JetErrorDescription(err));
+					goto HandleError;
+				}
+				changed = true;
+			}
+			for (int i = 0; i < t->ncols; i++) {
+				if (def_col(d, t->cols[i].name) >= 0)
+					continue;
+				err = JetDeleteColumn(s->sesid, tid, t->cols[i].name);
+				if (err < 0) {
+					snprintf(reason, sizeof(reason), "column \"%s\": %s",
+						 t->cols[i].name, JetErrorDescription(err));
+					goto HandleError;
+				}
+				changed = true;
+			}
 			for (int i = 0; i < d->ncols; i++) {
 				if (tab_col(t, d->cols[i].name) >= 0)
 					continue;
@@ -994,11 +1045,8 @@ JET_ERR jfs_schema_apply(jfs *fs, jfs_sess *s, const char *table, const char *te
 				changed = true;
 			}
 			for (int i = 0; i < d->nindexes; i++) {
-				bool found = false;
-				for (int j = 0; j < t->nindexes; j++)
-					found |=
-					    strcasecmp(d->indexes[i].name, t->indexes[j].name) == 0;
-				if (found)
+				int j = tab_index(t, d->indexes[i].name);
+				if (j >= 0 && index_same(&d->indexes[i], t, &t->indexes[j]))
 					continue;
 				err = create_index(s->sesid, tid, &d->indexes[i]);
 				if (err < 0) {

@@ -94,6 +94,9 @@ typedef struct ofile {
 	csv_buf text; /* OF_TEXT / OF_SCHEMA_W / OF_CTL contents */
 	bool dirty;
 	bool written; /* OF_WRITE: a write or truncate came since open */
+	bool truncated; /* OF_WRITE: opened with O_TRUNC */
+	bool trunc_pending; /* OF_WRITE: opened with O_TRUNC, flushed before any write */
+	JET_ERR failed; /* OF_WRITE: the last apply's error, until the next write */
 	char table[JET_cbNameMost + 1];
 	pid_t pid;
 	char *rbuf;
@@ -134,12 +137,6 @@ typedef struct fsstate {
 		char *name;
 	} * invq;
 	size_t ninvq, capinvq;
-	/* (size, mtime) last served per table inode, for keep_cache */
-	struct cachegen {
-		fuse_ino_t ino;
-		uint64_t size;
-		struct timespec mtime;
-	} gens[4096];
 } fsstate;
 
 static fsstate *g_st;
@@ -298,12 +295,6 @@ static void inval_push(fuse_ino_t ino, fuse_ino_t parent, const char *name)
 		if (!name || q->name)
 			g_st->ninvq++;
 	}
-	if (ino) {
-		/* the next open must not keep the cache either */
-		struct cachegen *g = &g_st->gens[ino % 4096];
-		if (g->ino == ino)
-			g->ino = 0;
-	}
 	pthread_cond_signal(&g_st->inval_cv);
 	pthread_mutex_unlock(&g_st->mu);
 }
@@ -416,21 +407,6 @@ static void *inval_main(void *arg)
 	return NULL;
 }
 
-/* keep_cache when the table is as it was at the last open. */
-static bool keep_cache_for(fuse_ino_t ino, uint64_t size, struct timespec mtime)
-{
-	bool keep;
-	pthread_mutex_lock(&g_st->mu);
-	struct cachegen *g = &g_st->gens[ino % 4096];
-	keep = g->ino == ino && g->size == size && g->mtime.tv_sec == mtime.tv_sec &&
-	       g->mtime.tv_nsec == mtime.tv_nsec;
-	g->ino = ino;
-	g->size = size;
-	g->mtime = mtime;
-	pthread_mutex_unlock(&g_st->mu);
-	return keep;
-}
-
 static void fill_attr(struct stat *a, fuse_ino_t ino, bool dir, uint64_t size,
 		      struct timespec mtime, bool ro_file)
 {
@@ -448,7 +424,7 @@ static void fill_attr(struct stat *a, fuse_ino_t ino, bool dir, uint64_t size,
 	}
 	a->st_size = (off_t)size;
 	a->st_blocks = (blkcnt_t)((size + 511) / 512);
-	a->st_blksize = 65536;
+	a->st_blksize = 1 << 20; /* cat, cp: 1 MiB requests */
 	a->st_mtim = mtime;
 	a->st_ctim = mtime;
 	a->st_atim = mtime;
@@ -906,11 +882,18 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct stat a;
 	JET_ERR err;
-	(void)fi;
 	err = do_getattr(ino, &a);
 	if (err < 0) {
 		err_reply(req, err);
 		return;
+	}
+	/* fstat of an open table file: the size of that open's snapshot */
+	if (fi && fi->fh && JFS_INO_KIND(alias_of(ino)) == JFS_K_CSV) {
+		ofile *o = (ofile *)(uintptr_t)fi->fh;
+		if (o->kind == OF_READ && o->r) {
+			a.st_size = (off_t)jfs_reader_size(o->r);
+			a.st_blocks = (blkcnt_t)((a.st_size + 511) / 512);
+		}
 	}
 	fuse_reply_attr(req, &a, ATTR_TIMEOUT);
 }
@@ -1197,12 +1180,34 @@ static JET_ERR open_table_file(fuse_req_t req, fuse_ino_t ino, const char *table
 	pthread_mutex_unlock(&o->s->mu);
 	if (err < 0)
 		goto fail;
+	o->truncated = wr && (flags & O_TRUNC);
 	of_register(o);
 	*out = o;
 	return JET_errSuccess;
 fail:
 	of_free(o);
 	return err;
+}
+
+/* `: > t.csv; cat t.csv`: the emptying is applied at the release (the
+ * shell's first close comes before anything is written, see of_commit),
+ * which the kernel sends after close(2) has returned. A reader opening
+ * the table meanwhile waits for that release (at most a second), so it
+ * sees the table as the closed file left it. */
+static void wait_pending_truncate(fuse_ino_t ino)
+{
+	for (int i = 0; i < 200; i++) {
+		bool pending = false;
+		pthread_mutex_lock(&g_st->mu);
+		for (ofile *o = g_st->ofiles; o; o = o->next)
+			if (o->kind == OF_WRITE && o->ino == ino && o->trunc_pending)
+				pending = true;
+		pthread_mutex_unlock(&g_st->mu);
+		if (!pending)
+			return;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 static JET_ERR open_text(fuse_req_t req, fuse_ino_t ino, int flags, ofile **out)
@@ -1274,17 +1279,15 @@ static void op_open(fuse_req_t req, fuse_ino_t kino, struct fuse_file_info *fi)
 		view_leave(&v, false);
 		if (err < 0)
 			break;
+		if (!wants_write(fi->flags))
+			wait_pending_truncate(ino);
 		err = open_table_file(req, ino, name, fi->flags, false, &o);
-		if (err >= 0 && o->r) {
-			jfs_stat st;
-			st.size = jfs_reader_size(o->r);
-			struct stat a;
-			/* keep the page cache when the table is unchanged */
-			if (do_getattr(ino, &a) >= 0) {
-				st.mtime = a.st_mtim;
-				fi->keep_cache = keep_cache_for(ino, st.size, st.mtime);
-			}
-		}
+		/* Direct I/O: every open reads its own snapshot, which the
+		 * kernel's page cache (one per inode, shared by every open) and
+		 * its cached i_size (reads are clamped to it; any stat may
+		 * update it from a newer snapshot) cannot represent. Reads are
+		 * not clamped at i_size, and come in requests of up to 1 MiB. */
+		fi->direct_io = 1;
 		break;
 	}
 	case JFS_K_SCRATCH: {
@@ -1404,6 +1407,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		pthread_mutex_lock(&o->s->mu);
 		err = jfs_writer_write(o->w, (uint64_t)off, buf, size);
 		o->written = true;
+		o->trunc_pending = false;
+		o->failed = JET_errSuccess;
 		pthread_mutex_unlock(&o->s->mu);
 		break;
 	case OF_SCRATCH:
@@ -1490,10 +1495,20 @@ static JET_ERR of_commit(ofile *o, bool final)
 {
 	JET_ERR err = JET_errSuccess;
 	if (o->kind == OF_WRITE) {
-		if (!final && !o->written)
+		if (!final && !o->written) {
+			if (o->truncated)
+				o->trunc_pending = true;
 			return JET_errSuccess;
+		}
 		pthread_mutex_lock(&o->s->mu);
-		err = jfs_writer_commit(o->w);
+		/* a failed apply is not retried by a later flush or the release
+		 * unless more was written: close(2) said it failed, so it must
+		 * not be committed behind the caller's back */
+		if (o->failed < 0)
+			err = o->failed;
+		else
+			err = jfs_writer_commit(o->w);
+		o->failed = err < 0 ? err : JET_errSuccess;
 		pthread_mutex_unlock(&o->s->mu);
 		if (err >= 0)
 			invalidate(o->ino);
@@ -1642,7 +1657,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	/* a table's file: the table exists (maybe hidden by a rename-away) or
 	 * is created now, empty, so that its node has its objid */
 	unsigned long objid = 0;
-	bool created = false;
+	bool created = false, replace = true;
 	{
 		vctx v;
 		if ((err = view_enter(view, true, &v)) < 0) {
@@ -1660,6 +1675,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		}
 		if (hid && kind == JFS_K_DIR)
 			set_hidden(view, objid, false); /* vim: the new t.csv is table t again */
+		/* an existing table's file opened with O_CREAT (the kernel sends
+		 * CREATE when it has no entry cached): the flags say what to do
+		 * (>> appends); a hidden table's new file replaces it */
+		replace = hid;
 	} else if (err == JET_errObjectNotFound) {
 		if ((err = create_empty_table(view, table, &objid)) < 0) {
 			err_reply(req, err);
@@ -1672,8 +1691,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	}
 	ino = JFS_INO(view, objid, kind == JFS_K_DIR ? JFS_K_CSV : JFS_K_SCHEMA);
 	if (kind == JFS_K_DIR)
-		err = open_table_file(req, ino, table, (fi->flags & ~O_APPEND) | O_TRUNC, created,
-				      &o);
+		err = open_table_file(req, ino, table,
+				      replace ? (fi->flags & ~O_APPEND) | O_TRUNC : fi->flags,
+				      created, &o);
 	else
 		err = open_text(req, ino, fi->flags | O_TRUNC, &o);
 	if (err >= 0)
@@ -1684,8 +1704,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		err_reply(req, err);
 		return;
 	}
-	if (kind != JFS_K_DIR)
-		fi->direct_io = 1;
+	fi->direct_io = 1; /* as op_open */
 	invalidate(ino);
 	fi->fh = (uint64_t)(uintptr_t)o;
 	struct fuse_entry_param e;
@@ -2120,6 +2139,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t kino, struct stat *attr, int t
 			pthread_mutex_lock(&o->s->mu);
 			err = jfs_writer_truncate(o->w, size);
 			o->written = true;
+			o->failed = JET_errSuccess;
 			pthread_mutex_unlock(&o->s->mu);
 		} else if (kind == JFS_K_CSV) {
 			/* truncate(1) without an open file: one transaction */

@@ -288,8 +288,13 @@ static JET_ERR parse_unsigned(const char *t, size_t n, uint64_t hi, uint64_t *pv
 static JET_ERR render_u64(csv_sink *s, bool neg, uint64_t mag)
 {
 	char b[24];
-	int n = snprintf(b, sizeof(b), "%s%" PRIu64, neg ? "-" : "", mag);
-	return sink_put(s, b, (size_t)n);
+	size_t i = sizeof(b);
+	do
+		b[--i] = (char)('0' + mag % 10);
+	while ((mag /= 10) != 0);
+	if (neg)
+		b[--i] = '-';
+	return sink_put(s, b + i, sizeof(b) - i);
 }
 
 static JET_ERR render_i64(csv_sink *s, int64_t v)
@@ -532,11 +537,92 @@ static JET_ERR parse_single(const char *t, size_t n, float *pf, const char **why
 	return JET_errSuccess;
 }
 
+/* format_double's output for the common doubles that are a short decimal
+ * m / 10^k (m < 2^53, at most 15 significant digits, k <= 8), without
+ * printf/strtod: 0 when d is not one of them. m / 10^k is an IEEE division
+ * of two exact values, so it rounds as strtod does: the decimal reads back
+ * to d. With D <= 15 (DBL_DIG) significant digits no shorter decimal reads
+ * back to d, and %.Dg prints exactly this decimal, so the text is the one
+ * the loop below finds, laid out as %g lays it out. */
+static int format_double_fast(char *b, size_t cb, double d)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+	double a = d < 0 ? -d : d;
+	char dig[24];
+	int nd = 0, D, X, k, n = 0;
+	uint64_t m = 0;
+
+	if (!(a >= 1e-4 && a < 1e15) || cb < 32)
+		return 0;
+	for (k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
+		double sc = a * p10[k];
+		if (sc >= 9007199254740992.0)
+			return 0;
+		m = (uint64_t)sc;
+		if ((double)m == sc && (double)m / p10[k] == a)
+			break;
+	}
+	if (k == (int)(sizeof(p10) / sizeof(p10[0])) || m == 0)
+		return 0;
+	for (uint64_t t = m; t; t /= 10)
+		dig[nd++] = (char)('0' + t % 10);
+	for (int i = 0; i < nd / 2; i++) { /* most significant first */
+		char c = dig[i];
+		dig[i] = dig[nd - 1 - i];
+		dig[nd - 1 - i] = c;
+	}
+	X = nd - 1 - k; /* decimal exponent of the first digit */
+	D = nd;
+	while (D > 1 && dig[D - 1] == '0')
+		D--;
+	if (D > 15)
+		return 0;
+	if (d < 0)
+		b[n++] = '-';
+	if (X < D && X >= -4) {
+		if (X >= 0) {
+			for (int i = 0; i <= X; i++)
+				b[n++] = dig[i];
+			if (D > X + 1) {
+				b[n++] = '.';
+				for (int i = X + 1; i < D; i++)
+					b[n++] = dig[i];
+			}
+		} else {
+			b[n++] = '0';
+			b[n++] = '.';
+			for (int i = 0; i < -X - 1; i++)
+				b[n++] = '0';
+			for (int i = 0; i < D; i++)
+				b[n++] = dig[i];
+		}
+	} else {
+		int e = X < 0 ? -X : X;
+		b[n++] = dig[0];
+		if (D > 1) {
+			b[n++] = '.';
+			for (int i = 1; i < D; i++)
+				b[n++] = dig[i];
+		}
+		b[n++] = 'e';
+		b[n++] = X < 0 ? '-' : '+';
+		if (e >= 100)
+			b[n++] = (char)('0' + e / 100);
+		b[n++] = (char)('0' + e / 10 % 10);
+		b[n++] = (char)('0' + e % 10);
+	}
+	b[n] = 0;
+	return n;
+}
+
 /* Shortest %.Ng (N = 1..17) that reads back to the same bits. */
 static int format_double(char *b, size_t cb, double d)
 {
 	uint64_t bits = dbits(d);
 	int n = 0, prec;
+
+	if ((n = format_double_fast(b, cb, d)) > 0)
+		return n;
 
 	if (isnan(d)) {
 		if (bits == CSV_DNAN)

@@ -116,6 +116,7 @@ typedef struct csv_stats {
 typedef struct csv_sink {
 	csv_buf *buf; /* NULL: count only */
 	csv_stats st;
+	bool plain; /* numbers: no byte needs quoting, only len is kept */
 } csv_sink;
 
 static void sink_init(csv_sink *s, csv_buf *buf)
@@ -129,6 +130,10 @@ static JET_ERR sink_put(csv_sink *s, const void *pv, size_t n)
 	const uint8_t *p = pv;
 	size_t i;
 
+	if (s->plain) {
+		s->st.len += n;
+		return s->buf ? csv_buf_append(s->buf, p, n) : JET_errSuccess;
+	}
 	for (i = 0; i < n; i++) {
 		uint8_t c = p[i];
 		if (s->st.len + i < sizeof(s->st.head))
@@ -1540,6 +1545,29 @@ JET_ERR csv_parse_field(JET_COLTYP coltyp, unsigned cp, bool multi, const char *
 /* ------------------------------------------------------------------ */
 
 /* Emit one field to out (NULL: count only); *plen gets its byte length. */
+/* Types whose text is a number or a date: never empty, never a byte that
+ * needs quoting (digits, sign, '.', 'e', "inf", "nan(0x..)", 'T', ':'). */
+static bool coltyp_plain(JET_COLTYP t)
+{
+	switch (t) {
+	case JET_coltypBit:
+	case JET_coltypUnsignedByte:
+	case JET_coltypShort:
+	case JET_coltypLong:
+	case JET_coltypCurrency:
+	case JET_coltypIEEESingle:
+	case JET_coltypIEEEDouble:
+	case JET_coltypDateTime:
+	case JET_coltypUnsignedLong:
+	case JET_coltypLongLong:
+	case JET_coltypUnsignedShort:
+	case JET_coltypUnsignedLongLong:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static JET_ERR field_emit(csv_buf *out, const csv_field *f, uint64_t *plen)
 {
 	csv_stats fst;
@@ -1555,6 +1583,7 @@ static JET_ERR field_emit(csv_buf *out, const csv_field *f, uint64_t *plen)
 		if (f->nvalues != 1)
 			return JET_errInvalidParameter;
 		sink_init(&s, out);
+		s.plain = coltyp_plain(f->coltyp);
 		CallR(render_value(&s, f->coltyp, f->cp, f->values[0].pv, f->values[0].cb));
 		fst = s.st;
 	} else {

@@ -392,6 +392,32 @@ JET_ERR jfs_rowbuf_init(jfs_rowbuf *rb, const jfs_table *t)
 		rb->fields[i].cp = t->cols[i].cp;
 		rb->fields[i].multi = (t->cols[i].grbit & JET_bitColumnMultiValued) != 0;
 	}
+	rb->rc = calloc(n, sizeof(*rb->rc));
+	rb->rccol = calloc(n, sizeof(*rb->rccol));
+	rb->soff = calloc(n, sizeof(*rb->soff));
+	rb->scap = calloc(n, sizeof(*rb->scap));
+	if (!rb->rc || !rb->rccol || !rb->soff || !rb->scap) {
+		jfs_rowbuf_free(rb);
+		return JET_errOutOfMemory;
+	}
+	for (int i = 0; i < t->ncols; i++) {
+		if (rb->fields[i].multi) {
+			rb->rccol[i] = -1;
+			continue;
+		}
+		int j = rb->nrc++;
+		rb->rccol[i] = j;
+		rb->rc[j].columnid = t->cols[i].id;
+		rb->rc[j].itagSequence = 1;
+		rb->scap[j] = t->cols[i].coltyp == JET_coltypLongText ||
+				      t->cols[i].coltyp == JET_coltypLongBinary ||
+				      t->cols[i].coltyp == JET_coltypText ||
+				      t->cols[i].coltyp == JET_coltypBinary
+				  ? 256
+				  : 16;
+		rb->soff[j] = rb->sbytes;
+		rb->sbytes += rb->scap[j];
+	}
 	return JET_errSuccess;
 }
 
@@ -402,6 +428,10 @@ void jfs_rowbuf_free(jfs_rowbuf *rb)
 	free(rb->voff);
 	free(rb->vcb);
 	free(rb->vals);
+	free(rb->rc);
+	free(rb->rccol);
+	free(rb->soff);
+	free(rb->scap);
 	csv_buf_free(&rb->data);
 	memset(rb, 0, sizeof(*rb));
 }
@@ -477,9 +507,54 @@ JET_ERR jfs_rowbuf_render(jfs_rowbuf *rb, JET_SESID sesid, JET_TABLEID tableid, 
 
 	rb->nvals = 0;
 	rb->data.len = 0;
+	/* the single-valued columns: one call for the row */
+	while (rb->nrc > 0) {
+		bool grown = false;
+		if (rb->data.cap < rb->sbytes && (err = csv_buf_reserve(&rb->data, rb->sbytes)) < 0)
+			return err;
+		for (int j = 0; j < rb->nrc; j++) {
+			JET_RETRIEVECOLUMN *rc = &rb->rc[j];
+			rc->pvData = rb->data.p + rb->soff[j];
+			rc->cbData = (unsigned long)rb->scap[j];
+			rc->cbActual = 0;
+			rc->grbit = 0;
+			rc->ibLongValue = 0;
+			rc->itagSequence = 1;
+		}
+		if ((err = JetRetrieveColumns(sesid, tableid, rb->rc, (unsigned long)rb->nrc)) < 0)
+			return err;
+		for (int j = 0; j < rb->nrc; j++)
+			if (rb->rc[j].err == JET_wrnBufferTruncated ||
+			    (rb->rc[j].err != JET_wrnColumnNull && rb->rc[j].cbActual > rb->scap[j])) {
+				size_t ncap = 2 * rb->scap[j];
+				if (ncap < rb->rc[j].cbActual)
+					ncap = rb->rc[j].cbActual;
+				rb->scap[j] = ncap;
+				grown = true;
+			}
+		if (!grown)
+			break;
+		rb->sbytes = 0;
+		for (int j = 0; j < rb->nrc; j++) {
+			rb->soff[j] = rb->sbytes;
+			rb->sbytes += rb->scap[j];
+		}
+	}
+	rb->data.len = rb->nrc > 0 ? rb->sbytes : 0;
 	for (int i = 0; i < t->ncols; i++) {
 		const jfs_col *c = &t->cols[i];
 		rb->first[i] = rb->nvals;
+		if (rb->rccol[i] >= 0) {
+			const JET_RETRIEVECOLUMN *rc = &rb->rc[rb->rccol[i]];
+			if (rc->err == JET_wrnColumnNull)
+				continue;
+			if (rb->nvals == rb->capvals && (err = rowbuf_grow(rb)) < 0)
+				return err;
+			rb->voff[rb->nvals] = rb->soff[rb->rccol[i]];
+			rb->vcb[rb->nvals] = rc->cbActual;
+			rb->nvals++;
+			continue;
+		}
 		if (c->grbit & JET_bitColumnMultiValued) {
 			for (unsigned long itag = 1;; itag++) {
 				if ((err = retrieve_value(rb, sesid, tableid, c->id, itag, &null)) <

@@ -47,6 +47,14 @@ typedef struct jfs_rowbuf {
 	size_t nvals, capvals;
 	size_t *first; /* per column: index of its first value */
 	csv_buf data;
+	/* single-valued columns: one JetRetrieveColumns per row into fixed
+	 * slots of data (slot j at soff[j], scap[j] bytes; grown on
+	 * JET_wrnBufferTruncated) */
+	JET_RETRIEVECOLUMN *rc;
+	int *rccol; /* per column: its rc index, or -1 (multi-valued) */
+	size_t *soff, *scap;
+	size_t sbytes; /* the slots' total */
+	int nrc;
 } jfs_rowbuf;
 
 JET_ERR jfs_rowbuf_init(jfs_rowbuf *rb, const jfs_table *t);

@@ -171,7 +171,8 @@ static void trim_front(jfs_reader *r, uint64_t off)
 		return;
 	}
 	size_t drop = (size_t)(keep_from - r->win_off);
-	memmove(r->win.p, r->win.p + drop, r->win.len - drop);
+	if (r->win.len > drop)
+		memmove(r->win.p, r->win.p + drop, r->win.len - drop);
 	r->win.len -= drop;
 	r->win_off += drop;
 }
@@ -305,7 +306,8 @@ static JET_ERR render_backward(jfs_reader *r, uint64_t off, uint64_t want_end)
 		size_t keep = (size_t)(start - new_off);
 		if ((err = csv_buf_reserve(&r->win, keep)) < 0)
 			return err;
-		memmove(r->win.p + keep, r->win.p, r->win.len);
+		if (r->win.len)
+			memmove(r->win.p + keep, r->win.p, r->win.len);
 		/* tmp holds rows 0..n-1 in that order (descending positions) */
 		size_t pos = 0, src_off = 0;
 		for (size_t i = 0; i < n; i++)
@@ -326,7 +328,8 @@ static JET_ERR render_backward(jfs_reader *r, uint64_t off, uint64_t want_end)
 				return err;
 			if ((err = csv_buf_reserve(&r->win, r->tmp.len)) < 0)
 				return err;
-			memmove(r->win.p + r->tmp.len, r->win.p, r->win.len);
+			if (r->win.len)
+				memmove(r->win.p + r->tmp.len, r->win.p, r->win.len);
 			memcpy(r->win.p, r->tmp.p, r->tmp.len);
 			r->win.len += r->tmp.len;
 			r->win_off = 0;

@@ -1344,6 +1344,49 @@ static void op_open(fuse_req_t req, fuse_ino_t kino, struct fuse_file_info *fi)
 		of_free(o); /* interrupted */
 }
 
+/* Replies to reads come from a buffer of the worker thread, never from
+ * memory of the open file: the kernel may deliver RELEASE to another thread
+ * as soon as a reply has been copied, and that thread frees the open file
+ * while this one is still returning from the reply (and ASan checks the
+ * reply's buffers after the write). Kept for the thread's life. */
+typedef struct reply_buf {
+	char *p;
+	size_t cap;
+} reply_buf;
+
+static pthread_key_t g_reply_key;
+static pthread_once_t g_reply_once = PTHREAD_ONCE_INIT;
+
+static void reply_buf_free(void *v)
+{
+	reply_buf *b = v;
+	free(b->p);
+	free(b);
+}
+
+static void reply_key_make(void) { (void)pthread_key_create(&g_reply_key, reply_buf_free); }
+
+static char *reply_buffer(size_t size)
+{
+	(void)pthread_once(&g_reply_once, reply_key_make);
+	reply_buf *b = pthread_getspecific(g_reply_key);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b || pthread_setspecific(g_reply_key, b) != 0) {
+			free(b);
+			return NULL;
+		}
+	}
+	if (!b->p || size > b->cap) {
+		char *n = realloc(b->p, size ? size : 1);
+		if (!n)
+			return NULL;
+		b->p = n;
+		b->cap = size ? size : 1;
+	}
+	return b->p;
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -1357,16 +1400,20 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	switch (o->kind) {
 	case OF_READ:
 	case OF_WRITE:
-		pthread_mutex_lock(&o->s->mu);
-		if (!o->rbuf && !(o->rbuf = malloc(READ_MAX)))
+	{
+		char *buf = reply_buffer(size);
+		if (!buf) {
 			err = JET_errOutOfMemory;
-		if (err >= 0)
-			err = o->r ? jfs_reader_read(o->r, (uint64_t)off, o->rbuf, size, &got)
-				   : jfs_writer_read(o->w, (uint64_t)off, o->rbuf, size, &got);
-		if (err >= 0)
-			fuse_reply_buf(req, o->rbuf, got);
+			break;
+		}
+		pthread_mutex_lock(&o->s->mu);
+		err = o->r ? jfs_reader_read(o->r, (uint64_t)off, buf, size, &got)
+			   : jfs_writer_read(o->w, (uint64_t)off, buf, size, &got);
 		pthread_mutex_unlock(&o->s->mu);
+		if (err >= 0)
+			fuse_reply_buf(req, buf, got);
 		break;
+	}
 	case OF_SCRATCH: {
 		char *buf = malloc(size ? size : 1);
 		if (!buf) {
@@ -1382,12 +1429,21 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		break;
 	}
 	default:
+	{
+		char *buf = reply_buffer(size);
+		if (!buf) {
+			err = JET_errOutOfMemory;
+			break;
+		}
 		pthread_mutex_lock(&o->mu);
 		if ((uint64_t)off < o->text.len)
 			got = o->text.len - (size_t)off < size ? o->text.len - (size_t)off : size;
-		fuse_reply_buf(req, o->text.p + (got ? off : 0), got);
+		if (got)
+			memcpy(buf, o->text.p + off, got);
 		pthread_mutex_unlock(&o->mu);
+		fuse_reply_buf(req, buf, got);
 		break;
+	}
 	}
 	if (err < 0)
 		err_reply(req, err);

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "crc32c.h"
 #include "engine_int.h"
 
 struct eng_backup {
@@ -212,32 +211,28 @@ HandleError:
 JET_ERR eng_backup_chk(eng_backup *b, const char *const *paths, uint8_t **pbuf, size_t *pcb)
 {
 	JET_ERR err = JET_errSuccess;
-	const size_t slot = 32768;
-	uint8_t *buf = jet_calloc(2, slot);
+	chk_data d;
+	uint8_t *buf = jet_malloc(2 * (size_t)CHK_SLOT_SIZE);
 	if (!buf)
 		return JET_errOutOfMemory;
-	memcpy(buf, "JETCHK01", 8);
-	put_le64(buf + 8, 2);
-	memcpy(buf + 16, b->inst->log_signature, 16);
-	put_le64(buf + 32, b->from);
-	put_le32(buf + 40, (uint32_t)b->ndbs);
-	size_t off = 44;
+	memset(&d, 0, sizeof(d));
+	d.seq = 2;
+	memcpy(d.signature, b->inst->log_signature, 16);
+	d.recovery_lsn = b->from;
+	d.ndbs = (uint32_t)b->ndbs;
 	for (int i = 0; i < b->ndbs; i++) {
-		size_t len = strlen(paths[i]);
-		if (len >= 1024 || off + 19 + len > slot - 4)
-			Error(JET_errInvalidPath);
-		buf[off] = b->dbs[i].db->slot;
+		d.dbs[i].slot = b->dbs[i].db->slot;
 		/* The signature of the saved header (db->hdr may be newer but
 		 * signatures never change). */
-		memcpy(buf + off + 1, b->dbs[i].db->hdr.signature, 16);
-		put_le16(buf + off + 17, (uint16_t)len);
-		memcpy(buf + off + 19, paths[i], len);
-		off += 19 + len;
+		memcpy(d.dbs[i].signature, b->dbs[i].db->hdr.signature, 16);
+		if (strlen(paths[i]) >= sizeof(d.dbs[i].path))
+			Error(JET_errInvalidPath);
+		strcpy(d.dbs[i].path, paths[i]);
 	}
-	put_le32(buf + slot - 4, crc32c(buf, slot - 4));
-	memcpy(buf + slot, buf, slot);
+	Call(eng_chk_encode(&d, buf));
+	memcpy(buf + CHK_SLOT_SIZE, buf, CHK_SLOT_SIZE);
 	*pbuf = buf;
-	*pcb = 2 * slot;
+	*pcb = 2 * (size_t)CHK_SLOT_SIZE;
 	return JET_errSuccess;
 HandleError:
 	jet_free(buf);

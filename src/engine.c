@@ -35,7 +35,6 @@
 #include "crc32c.h"
 #include "engine_int.h"
 
-#define CHK_SLOT_SIZE 32768
 #define CHK_MAGIC "JETCHK01"
 #define PUB_CHUNK_BITS 16
 #define PUB_CHUNKS (1u << (32 - PUB_CHUNK_BITS))
@@ -327,41 +326,59 @@ HandleError:
 	return err;
 }
 
+JET_ERR eng_chk_encode(const chk_data *d, uint8_t *slot)
+{
+	memset(slot, 0, CHK_SLOT_SIZE);
+	memcpy(slot, CHK_MAGIC, 8);
+	put_le64(slot + 8, d->seq);
+	memcpy(slot + 16, d->signature, 16);
+	put_le64(slot + 32, d->recovery_lsn);
+	put_le32(slot + 40, d->ndbs);
+	size_t off = 44;
+	for (uint32_t i = 0; i < d->ndbs; i++) {
+		size_t len = strlen(d->dbs[i].path);
+		/* eng_chk_read refuses a path that fills its buffer: never write one */
+		if (len >= sizeof(d->dbs[i].path) || off + 19 + len > CHK_SLOT_SIZE - 4)
+			return JET_errInvalidPath;
+		slot[off] = d->dbs[i].slot;
+		memcpy(slot + off + 1, d->dbs[i].signature, 16);
+		put_le16(slot + off + 17, (uint16_t)len);
+		memcpy(slot + off + 19, d->dbs[i].path, len);
+		off += 19 + len;
+	}
+	put_le32(slot + CHK_SLOT_SIZE - 4, crc32c(slot, CHK_SLOT_SIZE - 4));
+	return JET_errSuccess;
+}
+
 /* Writes the next copy of the checkpoint file from the attached databases.
  * Caller holds inst->commit_lock (so the log position is between batches). */
 JET_ERR eng_chk_write(jinst *inst)
 {
 	JET_ERR err = JET_errSuccess;
 	os_file *f = NULL;
-	uint8_t *buf = jet_calloc(1, CHK_SLOT_SIZE);
+	chk_data d;
+	uint8_t *buf = jet_malloc(CHK_SLOT_SIZE);
 	bool existed = false;
 	if (!buf)
 		return JET_errOutOfMemory;
-	jet_lsn start = inst->log ? jlog_end(inst->log) : 0;
-	memcpy(buf, CHK_MAGIC, 8);
-	put_le64(buf + 8, ++inst->chk_seq);
-	memcpy(buf + 16, inst->log_signature, 16);
-	uint32_t n = 0;
-	size_t off = 44;
+	memset(&d, 0, sizeof(d));
+	d.seq = ++inst->chk_seq;
+	memcpy(d.signature, inst->log_signature, 16);
+	d.recovery_lsn = inst->log ? jlog_end(inst->log) : 0;
 	for (int i = 0; i < ENG_MAX_DBS; i++) {
 		jdb *db = inst->dbs[i];
 		if (!db || db->readonly)
 			continue;
-		size_t len = strlen(db->path);
-		if (off + 19 + len > CHK_SLOT_SIZE - 4)
+		chk_db *e = &d.dbs[d.ndbs++];
+		e->slot = db->slot;
+		memcpy(e->signature, db->hdr.signature, 16);
+		if (strlen(db->path) >= sizeof(e->path))
 			Error(JET_errInvalidPath);
-		buf[off] = db->slot;
-		memcpy(buf + off + 1, db->hdr.signature, 16);
-		put_le16(buf + off + 17, (uint16_t)len);
-		memcpy(buf + off + 19, db->path, len);
-		off += 19 + len;
-		n++;
-		if (db->ckpt_lsn < start)
-			start = db->ckpt_lsn;
+		strcpy(e->path, db->path);
+		if (db->ckpt_lsn < d.recovery_lsn)
+			d.recovery_lsn = db->ckpt_lsn;
 	}
-	put_le64(buf + 32, start);
-	put_le32(buf + 40, n);
-	put_le32(buf + CHK_SLOT_SIZE - 4, crc32c(buf, CHK_SLOT_SIZE - 4));
+	Call(eng_chk_encode(&d, buf));
 	Call(inst->p.vfs->exists(inst->p.vfs, inst->chk_path, &existed));
 	Call(os_open(inst->p.vfs, inst->chk_path, OS_OPEN_CREATE, &f));
 	Call(os_write(f, (inst->chk_seq & 1) * (uint64_t)CHK_SLOT_SIZE, buf, CHK_SLOT_SIZE));
@@ -1158,7 +1175,7 @@ static void *ckpt_main(void *arg)
 
 /* ---- init and term ---- */
 
-static void path_join(char *out, size_t cb, const char *dir, const char *name)
+void eng_path_join(char *out, size_t cb, const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
 	snprintf(out, cb, "%s%s%s", dir, (n && dir[n - 1] != '/') ? "/" : "", name);
@@ -1182,7 +1199,7 @@ JET_ERR eng_init(jinst *inst, JET_GRBIT grbit)
 	{
 		char name[16];
 		snprintf(name, sizeof(name), "%s.chk", inst->p.base_name);
-		path_join(inst->chk_path, sizeof(inst->chk_path), inst->p.system_path, name);
+		eng_path_join(inst->chk_path, sizeof(inst->chk_path), inst->p.system_path, name);
 	}
 	inst->lp.vfs = inst->p.vfs;
 	inst->lp.dir = inst->log_dir;

@@ -177,7 +177,9 @@ struct jsess {
 	uint64_t txn_id;
 };
 
-/* The checkpoint file's contents (engine.c writes, recovery.c reads). */
+/* The checkpoint file's contents (engine.c writes, recovery.c reads, an
+ * online backup hands out its own): two slots of CHK_SLOT_SIZE bytes. */
+#define CHK_SLOT_SIZE 32768
 typedef struct chk_db {
 	uint8_t slot;
 	uint8_t signature[16];
@@ -196,6 +198,10 @@ typedef struct chk_data {
 
 /* engine.c */
 JET_ERR eng_chk_read(jinst *inst, chk_data *out, bool *pfFound);
+/* One slot of the checkpoint file (CHK_SLOT_SIZE bytes) from d. */
+JET_ERR eng_chk_encode(const chk_data *d, uint8_t *slot);
+/* dir + "/" (unless dir ends with one) + name. */
+void eng_path_join(char *out, size_t cb, const char *dir, const char *name);
 void eng_new_log_signature(jinst *inst);
 void eng_page_published(jdb *db, uint32_t pgno);
 void eng_page_freed(jdb *db, uint32_t pgno);

@@ -100,9 +100,7 @@ JET_ERR eng_recover(jinst *inst)
 		if (chk.dbs[i].path[0] == '/')
 			snprintf(path, sizeof(path), "%s", chk.dbs[i].path);
 		else
-			snprintf(path, sizeof(path), "%s%s%s", inst->p.system_path,
-				 inst->p.system_path[0] && inst->p.system_path[strlen(inst->p.system_path) - 1] != '/' ? "/" : "",
-				 chk.dbs[i].path);
+			eng_path_join(path, sizeof(path), inst->p.system_path, chk.dbs[i].path);
 		err = eng_db_open_file(inst, path, false, &db);
 		if (err == JET_errFileNotFound && inst->init_grbit & JET_bitReplayIgnoreMissingDB) {
 			/* Asked to go on without it (ESE's grbit): its changes in

@@ -384,6 +384,7 @@ void cursor_update_cancel(api_cursor *c, bool fDelete)
 	rec_edit_free(c->edit);
 	c->edit = NULL;
 	c->prep = CUR_PREP_NONE;
+	c->del_orig = false;
 }
 
 static void update_cancel(api_cursor *c)
@@ -415,6 +416,32 @@ static JET_ERR set_autoinc(api_cursor *c, eng_read *r)
 	return rec_edit_set(c->edit, col->rc.columnid, 1, &v, 8, 0, 0);
 }
 
+/* The version column (JET_bitColumnVersion) of the edit: 0 for a new
+ * record, the record's value plus one (wrapping, a NULL counting as 0) for
+ * a replace. Set at JetPrepareUpdate like the autoincrement value, so
+ * JET_bitRetrieveCopy sees the number JetUpdate will write. */
+static JET_ERR set_version(api_cursor *c, bool fNew)
+{
+	const tbl_column *col;
+	const void *pv;
+	size_t cb;
+	uint32_t v = 0;
+	JET_ERR err;
+
+	if (c->td->iversion < 0)
+		return JET_errSuccess;
+	col = &c->td->cols[c->td->iversion];
+	if (!fNew) {
+		err = rec_edit_get(c->edit, col->rc.columnid, 1, &pv, &cb);
+		CallR(err);
+		if (err == JET_errSuccess && cb == sizeof(v)) {
+			memcpy(&v, pv, sizeof(v));
+			v++;
+		}
+	}
+	return rec_edit_set(c->edit, col->rc.columnid, 1, &v, sizeof(v), 0, 0);
+}
+
 JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned long prep)
 {
 	JET_ERR err = JET_errSuccess;
@@ -434,9 +461,8 @@ JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned 
 	case JET_prepReplace:
 	case JET_prepReplaceNoLock:
 	case JET_prepInsertCopy:
-		break;
 	case JET_prepInsertCopyDeleteOriginal:
-		Error(JET_wrnNyi); /* not implemented */
+		break;
 	default:
 		Error(JET_errInvalidParameter);
 	}
@@ -444,14 +470,20 @@ JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned 
 		Error(JET_errAlreadyPrepared);
 	if (c->readonly)
 		Error(JET_errPermissionDenied);
+	if (prep == JET_prepInsertCopyDeleteOriginal && c->tt)
+		/* A temporary table has no transaction to make the delete and
+		 * the insert one step. */
+		Error(JET_errIllegalOperation);
 	if (prep == JET_prepInsert) {
 		Call(rec_edit_begin(&c->td->schema, NULL, 0, &c->edit));
 		created = true;
 		c->prep = CUR_PREP_INSERT;
 		Call(set_autoinc(c, &cc.r));
+		Call(set_version(c, true));
 	} else {
 		Call(cursor_current_record(c, &cc.r));
-		if (prep == JET_prepReplace && eng_txn_level(cc.s->eng) > 0 && !c->tt)
+		if ((prep == JET_prepReplace || prep == JET_prepInsertCopyDeleteOriginal) &&
+		    eng_txn_level(cc.s->eng) > 0 && !c->tt)
 			/* The first writer holds the record: a conflict shows
 			 * now rather than at JetUpdate. */
 			Call(eng_lock(cc.s->eng, c->db, c->td->objid, c->pk, c->cbPk));
@@ -460,10 +492,18 @@ JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned 
 		if (prep == JET_prepInsertCopy) {
 			c->prep = CUR_PREP_INSERT;
 			Call(set_autoinc(c, &cc.r));
+			Call(set_version(c, true));
 		} else {
+			/* DeleteOriginal: the same row under a key the caller
+			 * may change (ESE's way to change a primary key), so
+			 * it keeps its autoincrement value and its version
+			 * counts on. */
 			memcpy(c->upk, c->pk, c->cbPk);
 			c->cbUpk = c->cbPk;
-			c->prep = CUR_PREP_REPLACE;
+			c->prep = prep == JET_prepInsertCopyDeleteOriginal ? CUR_PREP_INSERT
+									  : CUR_PREP_REPLACE;
+			c->del_orig = prep == JET_prepInsertCopyDeleteOriginal;
+			Call(set_version(c, false));
 		}
 	}
 HandleError:
@@ -628,7 +668,7 @@ static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, 
 	col = tbl_column_by_id(c->td, columnid);
 	if (!col)
 		return JET_errColumnNotFound;
-	if (col->rc.grbit & JET_bitColumnAutoincrement)
+	if (col->rc.grbit & (JET_bitColumnAutoincrement | JET_bitColumnVersion))
 		return JET_errColumnNotUpdatable;
 	if (grbit & JET_bitSetRevertToDefaultValue)
 		/* No stored value shows the default (tbl_column_value). */
@@ -1001,6 +1041,33 @@ static JET_ERR separate_largest(api_cursor *c)
 	return err;
 }
 
+/* Deletes the record with primary key pk and its long values (w: an open
+ * long-value writer, or NULL to open one when needed). c->rec is left
+ * holding the deleted record. */
+static JET_ERR delete_record(eng_read *r, api_cursor *c, const uint8_t *pk, size_t cbPk, lv_w *w)
+{
+	JET_ERR err;
+	lv_w wOwn;
+
+	err = tbl_read_record(r, c->td, pk, cbPk, &c->rec, &c->capRec, &c->cbRec);
+	c->rec_view = 0;
+	if (err == JET_errRecordNotFound)
+		err = JET_errRecordDeleted;
+	CallR(err);
+	CallR(tbl_delete(r, c->td, pk, cbPk, c->rec, c->cbRec));
+	if (!rec_has_lvrefs(c->rec, c->cbRec))
+		return JET_errSuccess;
+	if (!w) {
+		CallR(lv_w_open(&wOwn, c->sess->eng, c->db, c->td, false));
+		w = &wOwn;
+	}
+	err = w->tree ? lv_delete_unreferenced(w, c->rec, c->cbRec, NULL, 0)
+		      : JET_errDatabaseCorrupted;
+	if (w == &wOwn)
+		lv_w_close(&wOwn);
+	return err;
+}
+
 static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmark,
 			 unsigned long *pcbActual)
 {
@@ -1037,7 +1104,7 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	Call(txn_wrap_begin(cc->s, &implicit));
 	inTxn = true;
 	hasLv = c->lvp || rec_has_lvrefs(rec, cbRec);
-	if (hasLv || c->prep == CUR_PREP_REPLACE) {
+	if (hasLv || c->prep == CUR_PREP_REPLACE || c->del_orig) {
 		Call(lv_w_open(&w, cc->s->eng, c->db, c->td, false));
 		wOpen = true;
 	}
@@ -1054,6 +1121,10 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	Call(eng_read_begin(cc->s->eng, c->db, &r));
 	reading = true;
 	if (c->prep == CUR_PREP_INSERT) {
+		/* The original goes first, so the copy may keep its key. Its
+		 * long values were copied under new ids above. */
+		if (c->del_orig)
+			Call(delete_record(&r, c, c->upk, c->cbUpk, &w));
 		Call(tbl_insert(&r, c->td, rec, cbRec, pk, &cbPk));
 		if (hasLv)
 			Call(lv_finish_update(c, &w));
@@ -1141,20 +1212,7 @@ JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid)
 	inTxn = true;
 	Call(eng_read_begin(cc.s->eng, c->db, &r));
 	reading = true;
-	err = tbl_read_record(&r, c->td, c->pk, c->cbPk, &c->rec, &c->capRec, &c->cbRec);
-	c->rec_view = 0;
-	if (err == JET_errRecordNotFound)
-		err = JET_errRecordDeleted;
-	Call(err);
-	Call(tbl_delete(&r, c->td, c->pk, c->cbPk, c->rec, c->cbRec));
-	if (rec_has_lvrefs(c->rec, c->cbRec)) {
-		lv_w w;
-		Call(lv_w_open(&w, cc.s->eng, c->db, c->td, false));
-		err = w.tree ? lv_delete_unreferenced(&w, c->rec, c->cbRec, NULL, 0)
-			     : JET_errDatabaseCorrupted;
-		lv_w_close(&w);
-		Call(err);
-	}
+	Call(delete_record(&r, c, c->pk, c->cbPk, NULL));
 HandleError:
 	if (reading)
 		eng_read_end(&r);

@@ -132,8 +132,18 @@ static JET_ERR column_validate(const char *name, JET_COLTYP coltyp, unsigned lon
 		return JET_wrnNyi; /* fixed-length Text/Binary: not implemented */
 	if ((coltyp == JET_coltypText || coltyp == JET_coltypBinary) && cbMax > JET_cbColumnMost)
 		return JET_errInvalidParameter;
-	if (grbit & JET_bitColumnVersion)
-		return JET_wrnNyi; /* version columns: not implemented */
+	if (grbit & JET_bitColumnVersion) {
+		/* ESE: a Long counter, set to 0 by an insert and incremented
+		 * by every replace; never tagged, never also autoincrement or
+		 * escrow. */
+		if (coltyp != JET_coltypLong)
+			return JET_errInvalidColumnType;
+		if (grbit & (JET_bitColumnAutoincrement | JET_bitColumnEscrowUpdate))
+			return JET_errInvalidParameter;
+	}
+	if ((grbit & (JET_bitColumnVersion | JET_bitColumnAutoincrement)) &&
+	    (grbit & JET_bitColumnTagged))
+		return JET_errCannotBeTagged;
 	if (grbit & JET_bitColumnAutoincrement) {
 		if (coltyp != JET_coltypLong && coltyp != JET_coltypCurrency &&
 		    coltyp != JET_coltypLongLong)
@@ -228,6 +238,10 @@ static JET_ERR ddl_add_column(ddl *d, const tbl_def *td, const char *name, JET_C
 	CallR(column_validate(name, coltyp, cbMax, grbit, cp, pvDefault, cbDefault, &col));
 	if (tbl_column_by_name(td, name))
 		return JET_errColumnDuplicate;
+	/* One autoincrement and one version column per table, as in ESE. */
+	if (((grbit & JET_bitColumnAutoincrement) && td->iautoinc >= 0) ||
+	    ((grbit & JET_bitColumnVersion) && td->iversion >= 0))
+		return JET_errColumnRedundant;
 	CallR(column_pick_id(td, &col));
 	err = cat_insert_column(&d->r, d->cat, td->objid, &col);
 	if (err == JET_errKeyDuplicate)

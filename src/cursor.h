@@ -93,6 +93,9 @@ struct api_cursor {
 	/* update in progress */
 	int prep; /* enum cursor_prep */
 	rec_edit *edit;
+	/* JET_prepInsertCopyDeleteOriginal: an insert that also deletes the
+	 * record whose primary key is upk, in the same transaction. */
+	bool del_orig;
 	uint8_t upk[TBL_KEY_BUF]; /* replace: primary key of the record being replaced */
 	size_t cbUpk;
 	struct lv_pend *lvp; /* long values edited by the update (lv.h) */

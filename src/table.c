@@ -112,6 +112,7 @@ JET_ERR tbl_def_alloc(tbl_def **out)
 	td->refs = 1;
 	td->iprimary = -1;
 	td->iautoinc = -1;
+	td->iversion = -1;
 	*out = td;
 	return JET_errSuccess;
 }
@@ -196,6 +197,8 @@ JET_ERR tbl_def_finalize(tbl_def *td, uint32_t page_size)
 		c->rc = td->rcols[j];
 		if (c->rc.grbit & JET_bitColumnAutoincrement)
 			td->iautoinc = (int)i;
+		if (c->rc.grbit & JET_bitColumnVersion)
+			td->iversion = (int)i;
 	}
 	td->schema.cols = td->rcols;
 	td->schema.ccols = td->nrcols;

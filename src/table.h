@@ -96,6 +96,7 @@ typedef struct tbl_def {
 	uint32_t nidx;
 	int iprimary; /* -1: sequential key */
 	int iautoinc; /* column index of the autoincrement column, -1 none */
+	int iversion; /* column index of the JET_bitColumnVersion column, -1 none */
 	uint32_t lv_objid; /* long-value tree (catalog Type 4 row), 0: none yet */
 	uint32_t page_size;
 	tbl_rt *rt;

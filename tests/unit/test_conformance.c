@@ -563,6 +563,157 @@ START_TEST(test_escrow)
 }
 END_TEST
 
+
+/* JET_bitColumnVersion: 0 at insert, +1 at every replace (visible to
+ * RetrieveCopy from JetPrepareUpdate on), not settable, one per table. */
+START_TEST(test_version_column)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	JET_COLUMNID ver;
+	JET_COLUMNDEF cd;
+	int32_t v = -1, age = 40;
+	unsigned long cb = 0;
+	int i;
+
+	env_start(&e);
+	t = make_people(&e, &c, 0);
+	memset(&cd, 0, sizeof(cd));
+	cd.cbStruct = sizeof(cd);
+	cd.coltyp = JET_coltypShort;
+	cd.grbit = JET_bitColumnVersion;
+	ERR(JetAddColumn(e.ses, t, "v0", &cd, NULL, 0, NULL), JET_errInvalidColumnType);
+	cd.coltyp = JET_coltypLong;
+	cd.grbit = JET_bitColumnVersion | JET_bitColumnTagged;
+	ERR(JetAddColumn(e.ses, t, "v0", &cd, NULL, 0, NULL), JET_errCannotBeTagged);
+	cd.grbit = JET_bitColumnVersion | JET_bitColumnAutoincrement;
+	ERR(JetAddColumn(e.ses, t, "v0", &cd, NULL, 0, NULL), JET_errInvalidParameter);
+	ver = add_col(&e, t, "ver", JET_coltypLong, JET_bitColumnVersion, NULL, 0);
+	cd.grbit = JET_bitColumnVersion;
+	ERR(JetAddColumn(e.ses, t, "ver2", &cd, NULL, 0, NULL), JET_errColumnRedundant);
+
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsert));
+	v = 1;
+	OK(JetSetColumn(e.ses, t, c.id, &v, 4, 0, NULL));
+	ERR(JetSetColumn(e.ses, t, ver, &v, 4, 0, NULL), JET_errColumnNotUpdatable);
+	OK(JetRetrieveColumn(e.ses, t, ver, &v, 4, &cb, JET_bitRetrieveCopy, NULL));
+	ck_assert_int_eq(v, 0);
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	ck_assert_int_eq(rlong(&e, t, ver), 0);
+	for (i = 1; i <= 3; i++) {
+		OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+		OK(JetRetrieveColumn(e.ses, t, ver, &v, 4, &cb, JET_bitRetrieveCopy, NULL));
+		ck_assert_int_eq(v, i);
+		OK(JetSetColumn(e.ses, t, c.age, &age, 4, 0, NULL));
+		OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+		ck_assert_int_eq(rlong(&e, t, ver), i);
+	}
+	/* A cancelled or rolled back replace counts nothing. */
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	OK(JetPrepareUpdate(e.ses, t, JET_prepCancel));
+	OK(JetBeginTransaction(e.ses));
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	ck_assert_int_eq(rlong(&e, t, ver), 4);
+	OK(JetRollback(e.ses, 0));
+	ck_assert_int_eq(rlong(&e, t, ver), 3);
+	/* A copy is a new record. */
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsertCopy));
+	v = 2;
+	OK(JetSetColumn(e.ses, t, c.id, &v, 4, 0, NULL));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	OK(JetMove(e.ses, t, JET_MoveLast, 0));
+	ck_assert_int_eq(rlong(&e, t, c.id), 2);
+	ck_assert_int_eq(rlong(&e, t, ver), 0);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
+/* JET_prepInsertCopyDeleteOriginal: the way to change a primary key. A
+ * plain replace that changes it: JET_errRecordPrimaryChanged. The copy
+ * keeps the long values, the autoincrement value and the secondary index
+ * entries follow. */
+START_TEST(test_insert_copy_delete_original)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t;
+	JET_COLUMNID lv;
+	int32_t id;
+	unsigned long n = 0, cb = 0;
+	static char big[20000], back[20000];
+	char name[32];
+
+	env_start(&e);
+	t = make_people(&e, &c, 3);
+	lv = add_col(&e, t, "blob", JET_coltypLongBinary, 0, NULL, 0);
+	memset(big, 'x', sizeof(big));
+	big[7] = 'y';
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0)); /* id 1 */
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	OK(JetSetColumn(e.ses, t, lv, big, sizeof(big), 0, NULL));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	id = 10;
+	OK(JetSetColumn(e.ses, t, c.id, &id, 4, 0, NULL));
+	ERR(JetUpdate(e.ses, t, NULL, 0, NULL), JET_errRecordPrimaryChanged);
+	OK(JetPrepareUpdate(e.ses, t, JET_prepCancel));
+
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsertCopyDeleteOriginal));
+	OK(JetSetColumn(e.ses, t, c.id, &id, 4, 0, NULL));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	OK(JetIndexRecordCount(e.ses, t, &n, 0));
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	OK(JetIndexRecordCount(e.ses, t, &n, 0));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(rlong(&e, t, c.id), 2);
+	OK(JetMove(e.ses, t, JET_MoveLast, 0));
+	ck_assert_int_eq(rlong(&e, t, c.id), 10);
+	rtext(&e, t, c.name, name, sizeof(name));
+	ck_assert_str_eq(name, "p1");
+	OK(JetRetrieveColumn(e.ses, t, lv, back, sizeof(back), &cb, 0, NULL));
+	ck_assert_uint_eq(cb, sizeof(big));
+	ck_assert_int_eq(memcmp(back, big, sizeof(big)), 0);
+	/* The secondary index has the new key, not the old one. */
+	OK(JetSetCurrentIndex(e.ses, t, "byage"));
+	OK(JetIndexRecordCount(e.ses, t, &n, 0));
+	ck_assert_uint_eq(n, 3);
+	/* The same key again is fine (the original goes first). */
+	OK(JetSetCurrentIndex(e.ses, t, NULL));
+	OK(JetMove(e.ses, t, JET_MoveLast, 0));
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsertCopyDeleteOriginal));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	/* Onto a key that is taken: nothing happens. */
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsertCopyDeleteOriginal));
+	id = 3;
+	OK(JetSetColumn(e.ses, t, c.id, &id, 4, 0, NULL));
+	ERR(JetUpdate(e.ses, t, NULL, 0, NULL), JET_errKeyDuplicate);
+	OK(JetPrepareUpdate(e.ses, t, JET_prepCancel));
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	OK(JetIndexRecordCount(e.ses, t, &n, 0));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(rlong(&e, t, c.id), 2);
+	/* In a rolled back transaction: the original comes back. */
+	OK(JetBeginTransaction(e.ses));
+	OK(JetPrepareUpdate(e.ses, t, JET_prepInsertCopyDeleteOriginal));
+	id = 20;
+	OK(JetSetColumn(e.ses, t, c.id, &id, 4, 0, NULL));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	OK(JetRollback(e.ses, 0));
+	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
+	ck_assert_int_eq(rlong(&e, t, c.id), 2);
+	OK(JetMove(e.ses, t, JET_MoveLast, 0));
+	ck_assert_int_eq(rlong(&e, t, c.id), 10);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handles and NULLs, table-driven                                    */
 /* ------------------------------------------------------------------ */
@@ -989,6 +1140,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_record_position);
 	tcase_add_test(tc, test_get_lock);
 	tcase_add_test(tc, test_escrow);
+	tcase_add_test(tc, test_version_column);
+	tcase_add_test(tc, test_insert_copy_delete_original);
 	tcase_add_test(tc, test_handles);
 	tcase_add_test(tc, test_link_all);
 	suite_add_tcase(s, tc);

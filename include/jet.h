@@ -881,6 +881,19 @@ typedef struct _JET_COLUMNDEF {
 	JET_GRBIT grbit;
 } JET_COLUMNDEF;
 
+/* JetOpenTemporaryTable */
+typedef struct tagJET_OPENTEMPORARYTABLE {
+	unsigned long cbStruct;
+	const JET_COLUMNDEF *prgcolumndef;
+	unsigned long ccolumn;
+	JET_UNICODEINDEX *pidxunicode;
+	JET_GRBIT grbit;
+	JET_COLUMNID *prgcolumnid;
+	unsigned long cbKeyMost;
+	unsigned long cbVarSegMac;
+	JET_TABLEID tableid; /* out */
+} JET_OPENTEMPORARYTABLE;
+
 /* JET_ColInfoBase / JET_ColInfoBaseByColid */
 typedef struct _JET_COLUMNBASE_A {
 	unsigned long cbStruct;
@@ -1218,6 +1231,23 @@ JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *
 JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
 				 unsigned long ccolumn, JET_GRBIT grbit,
 				 JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid);
+/* JetOpenTempTable with a locale for the key (lcid is recorded; text keys
+ * fold the same way for every locale, as in JetCreateIndex). */
+JET_ERR JET_API JetOpenTempTable2(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
+				  unsigned long ccolumn, unsigned long lcid, JET_GRBIT grbit,
+				  JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid);
+/* JetOpenTempTable with JET_UNICODEINDEX (its lcid as in JetOpenTempTable2;
+ * dwMapFlags ignored; NULL: the default). */
+JET_ERR JET_API JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
+				  unsigned long ccolumn, JET_UNICODEINDEX *pidxunicode,
+				  JET_GRBIT grbit, JET_TABLEID *ptableid,
+				  JET_COLUMNID *prgcolumnid);
+/* JetOpenTempTable taking a JET_OPENTEMPORARYTABLE (cbStruct at least its
+ * size, else JET_errInvalidParameter); cbKeyMost limits the key (0: the
+ * default; below JET_cbKeyMostMin: JET_errInvalidParameter), cbVarSegMac is
+ * ignored; the cursor comes back in tableid. */
+JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid,
+				      JET_OPENTEMPORARYTABLE *popentemporarytable);
 /* Table facts by InfoLevel (JET_TblInfoName, JET_TblInfoDbid, ...). */
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
 				 unsigned long cbMax, unsigned long InfoLevel);

@@ -119,7 +119,8 @@ HandleError:
 /* The definition of the table: columns numbered by class as in a real
  * table, the key columns as its primary index. */
 static JET_ERR tt_def(const JET_COLUMNDEF *rg, unsigned long n, uint32_t page_size,
-		      JET_COLUMNID *prgcolumnid, tbl_def **out)
+		      unsigned long lcid, unsigned long cbKeyMost, JET_COLUMNID *prgcolumnid,
+		      tbl_def **out)
 {
 	JET_ERR err = JET_errSuccess;
 	tbl_def *td = NULL;
@@ -184,6 +185,8 @@ static JET_ERR tt_def(const JET_COLUMNDEF *rg, unsigned long n, uint32_t page_si
 		strcpy(td->idx[0].name, "primary");
 		td->idx[0].grbit = JET_bitIndexPrimary;
 		td->idx[0].nseg = nkey;
+		td->idx[0].lcid = (uint32_t)lcid;
+		td->idx[0].cbKeyMost = (uint32_t)cbKeyMost; /* finalize caps it */
 	}
 	Call(tbl_def_finalize(td, page_size));
 	*out = td;
@@ -193,9 +196,12 @@ HandleError:
 	return err;
 }
 
-JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
-				 unsigned long ccolumn, JET_GRBIT grbit, JET_TABLEID *ptableid,
-				 JET_COLUMNID *prgcolumnid)
+/* Every JetOpenTempTable form: lcid is kept with the key (keys fold text
+ * the same way for every locale, as for JetCreateIndex); cbKeyMost (0: the
+ * default) limits the key like an index's. */
+static JET_ERR tt_open(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, unsigned long ccolumn,
+		       unsigned long lcid, unsigned long cbKeyMost, JET_GRBIT grbit,
+		       JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
 {
 	JET_ERR err = JET_errSuccess;
 	api_sess *s;
@@ -215,7 +221,10 @@ JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumn
 		Error(JET_errInvalidGrbit);
 	if (maxCursors && s->ncursors >= maxCursors)
 		Error(JET_errOutOfCursors);
-	Call(tt_def(prgcolumndef, ccolumn, (uint32_t)p->page_size, prgcolumnid, &td));
+	if (cbKeyMost && cbKeyMost < JET_cbKeyMostMin)
+		Error(JET_errInvalidParameter);
+	Call(tt_def(prgcolumndef, ccolumn, (uint32_t)p->page_size, lcid, cbKeyMost, prgcolumnid,
+		    &td));
 
 	tt = jet_calloc(1, sizeof(*tt));
 	if (!tt)
@@ -264,6 +273,43 @@ HandleError:
 	tbl_def_release(td);
 	api_leave(s);
 	return err;
+}
+
+JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
+				 unsigned long ccolumn, JET_GRBIT grbit, JET_TABLEID *ptableid,
+				 JET_COLUMNID *prgcolumnid)
+{
+	return tt_open(sesid, prgcolumndef, ccolumn, 0, 0, grbit, ptableid, prgcolumnid);
+}
+
+JET_ERR JET_API JetOpenTempTable2(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
+				  unsigned long ccolumn, unsigned long lcid, JET_GRBIT grbit,
+				  JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+	return tt_open(sesid, prgcolumndef, ccolumn, lcid, 0, grbit, ptableid, prgcolumnid);
+}
+
+JET_ERR JET_API JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef,
+				  unsigned long ccolumn, JET_UNICODEINDEX *pidxunicode,
+				  JET_GRBIT grbit, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+	return tt_open(sesid, prgcolumndef, ccolumn, pidxunicode ? pidxunicode->lcid : 0, 0, grbit,
+		       ptableid, prgcolumnid);
+}
+
+JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid, JET_OPENTEMPORARYTABLE *popentemporarytable)
+{
+	JET_OPENTEMPORARYTABLE *o = popentemporarytable;
+	api_sess *s;
+
+	CallR(api_enter(sesid, &s)); /* a bad session first, as everywhere */
+	api_leave(s);
+	if (!o || o->cbStruct < sizeof(*o))
+		return JET_errInvalidParameter;
+	/* cbVarSegMac (a per-column key limit) is ignored: whole values
+	 * make the key up to cbKeyMost. */
+	return tt_open(sesid, o->prgcolumndef, o->ccolumn, o->pidxunicode ? o->pidxunicode->lcid : 0,
+		       o->cbKeyMost, o->grbit, &o->tableid, o->prgcolumnid);
 }
 
 /* ---- cursor ----------------------------------------------------------- */

@@ -714,6 +714,81 @@ START_TEST(test_insert_copy_delete_original)
 }
 END_TEST
 
+
+/* Fills a temporary table of (Long key descending, Text) with 5..1 and
+ * reads the keys back in table order. */
+static void tt_fill_check(env *e, JET_TABLEID t, const JET_COLUMNID *col)
+{
+	int32_t i, v;
+	unsigned long cb;
+	char txt[16];
+
+	for (i = 1; i <= 5; i++) {
+		snprintf(txt, sizeof(txt), "r%d", i);
+		OK(JetPrepareUpdate(e->ses, t, JET_prepInsert));
+		OK(JetSetColumn(e->ses, t, col[0], &i, 4, 0, NULL));
+		OK(JetSetColumn(e->ses, t, col[1], txt, (unsigned long)strlen(txt), 0, NULL));
+		OK(JetUpdate(e->ses, t, NULL, 0, NULL));
+	}
+	OK(JetMove(e->ses, t, JET_MoveFirst, 0));
+	for (i = 5; i >= 1; i--) {
+		OK(JetRetrieveColumn(e->ses, t, col[0], &v, 4, &cb, 0, NULL));
+		ck_assert_int_eq(v, i);
+		if (i > 1)
+			OK(JetMove(e->ses, t, JET_MoveNext, 0));
+	}
+	ERR(JetMove(e->ses, t, JET_MoveNext, 0), JET_errNoCurrentRecord);
+	OK(JetCloseTable(e->ses, t));
+}
+
+/* JetOpenTempTable2/3 and JetOpenTemporaryTable: the same sort as
+ * JetOpenTempTable, with their extra arguments checked. */
+START_TEST(test_temp_table_forms)
+{
+	env e;
+	JET_COLUMNDEF cd[2];
+	JET_COLUMNID col[2];
+	JET_TABLEID t = 0;
+	JET_UNICODEINDEX ui = {1033, 0};
+	JET_OPENTEMPORARYTABLE o;
+
+	env_start(&e);
+	memset(cd, 0, sizeof(cd));
+	cd[0].cbStruct = cd[1].cbStruct = sizeof(cd[0]);
+	cd[0].coltyp = JET_coltypLong;
+	cd[0].grbit = JET_bitColumnTTKey | JET_bitColumnTTDescending;
+	cd[1].coltyp = JET_coltypText;
+	OK(JetOpenTempTable2(e.ses, cd, 2, 1033, JET_bitTTIndexed, &t, col));
+	tt_fill_check(&e, t, col);
+	OK(JetOpenTempTable3(e.ses, cd, 2, &ui, JET_bitTTIndexed, &t, col));
+	tt_fill_check(&e, t, col);
+	OK(JetOpenTempTable3(e.ses, cd, 2, NULL, 0, &t, col));
+	tt_fill_check(&e, t, col);
+	ERR(JetOpenTempTable2(e.ses, cd, 2, 1033, 0x80000000, &t, col), JET_errInvalidGrbit);
+	ERR(JetOpenTempTable3(e.ses, cd, 2, &ui, 0, NULL, col), JET_errInvalidParameter);
+
+	memset(&o, 0, sizeof(o));
+	o.cbStruct = sizeof(o);
+	o.prgcolumndef = cd;
+	o.ccolumn = 2;
+	o.grbit = JET_bitTTIndexed | JET_bitTTScrollable;
+	o.prgcolumnid = col;
+	o.cbKeyMost = 100;
+	ERR(JetOpenTemporaryTable(e.ses, &o), JET_errInvalidParameter);
+	o.cbKeyMost = 500;
+	o.cbStruct = sizeof(o) - 1;
+	ERR(JetOpenTemporaryTable(e.ses, &o), JET_errInvalidParameter);
+	ERR(JetOpenTemporaryTable(e.ses, NULL), JET_errInvalidParameter);
+	ERR(JetOpenTemporaryTable((JET_SESID)0x7777777, &o), JET_errInvalidSesid);
+	o.cbStruct = sizeof(o);
+	o.tableid = JET_tableidNil;
+	OK(JetOpenTemporaryTable(e.ses, &o));
+	ck_assert(o.tableid != JET_tableidNil);
+	tt_fill_check(&e, o.tableid, col);
+	env_stop(&e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handles and NULLs, table-driven                                    */
 /* ------------------------------------------------------------------ */
@@ -1101,7 +1176,8 @@ static const anyfn g_all[] = {
     F(JetGetTableState), F(JetGetVersion), F(JetGotoBookmark), F(JetGotoPosition),
     F(JetIndexRecordCount), F(JetInit), F(JetInit2), F(JetMakeKey), F(JetMove),
     F(JetOpenDatabaseA), F(JetOpenFileA), F(JetOpenFileInstanceA), F(JetOpenTableA),
-    F(JetOpenTempTable), F(JetPrepareUpdate), F(JetReadFile), F(JetReadFileInstance),
+    F(JetOpenTempTable), F(JetOpenTempTable2), F(JetOpenTempTable3), F(JetOpenTemporaryTable),
+    F(JetPrepareUpdate), F(JetReadFile), F(JetReadFileInstance),
     F(JetRenameColumnA), F(JetRenameTableA), F(JetRestoreA), F(JetRestoreInstanceA),
     F(JetRetrieveColumn), F(JetRetrieveColumns), F(JetRetrieveKey), F(JetRollback), F(JetSeek),
     F(JetSetColumn), F(JetSetColumns), F(JetSetCurrentIndex2A), F(JetSetCurrentIndex3A),
@@ -1123,7 +1199,7 @@ START_TEST(test_link_all)
 		}
 		ck_assert_ptr_nonnull((void *)g_all[i]);
 	}
-	ck_assert_uint_eq(sizeof(g_all) / sizeof(g_all[0]), 97);
+	ck_assert_uint_eq(sizeof(g_all) / sizeof(g_all[0]), 100);
 }
 END_TEST
 
@@ -1142,6 +1218,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_escrow);
 	tcase_add_test(tc, test_version_column);
 	tcase_add_test(tc, test_insert_copy_delete_original);
+	tcase_add_test(tc, test_temp_table_forms);
 	tcase_add_test(tc, test_handles);
 	tcase_add_test(tc, test_link_all);
 	suite_add_tcase(s, tc);

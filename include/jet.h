@@ -415,6 +415,13 @@ typedef JET_ERR(JET_API *JET_PFNSTATUS)(JET_SESID sesid, JET_SNP snp, JET_SNT sn
 #define JET_DbInfoPageSize 17
 #define JET_DbInfoFileType 19
 
+/* JET_DbInfoFileType */
+#define JET_filetypeUnknown 0
+#define JET_filetypeDatabase 1
+#define JET_filetypeLog 3
+#define JET_filetypeCheckpoint 4
+#define JET_filetypeTempDatabase 5
+
 /* ------------------------------------------------------------------ */
 /* System parameters (JetSetSystemParameter / JetGetSystemParameter)  */
 /* ------------------------------------------------------------------ */
@@ -1194,7 +1201,13 @@ JET_ERR JET_API JetOpenDatabaseA(JET_SESID sesid, const char *szFilename,
 				 const char *szConnect, JET_DBID *pdbid, JET_GRBIT grbit);
 /* Close a database the session opened. */
 JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
-/* Database facts by InfoLevel (JET_DbInfoFilename, ...Filesize, ...PageSize). */
+/* Database facts by InfoLevel: JET_DbInfoFilename and ...Connect (a string),
+ * ...Filesize and ...SpaceOwned (pages in the file), ...SpaceAvailable (free
+ * pages), ...PageSize, ...LCID (0x409), ...Cp (1252), ...Options
+ * (JET_bitDbReadOnly when opened so), ...Transactions (7 levels), ...Version
+ * (the file's format version), ...FileType (JET_filetypeDatabase), each an
+ * unsigned long. ...Misc, ...DBInUse and the obsolete levels: JET_wrnNyi.
+ * Unknown levels: JET_errInvalidParameter. */
 JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResult,
 				    unsigned long cbMax, unsigned long InfoLevel);
 
@@ -1248,7 +1261,12 @@ JET_ERR JET_API JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolum
  * ignored; the cursor comes back in tableid. */
 JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid,
 				      JET_OPENTEMPORARYTABLE *popentemporarytable);
-/* Table facts by InfoLevel (JET_TblInfoName, JET_TblInfoDbid, ...). */
+/* Table facts by InfoLevel: JET_TblInfo (a JET_OBJECTINFO), ...Name,
+ * ...TemplateTableName (""), ...Dbid, ...SpaceOwned (pages of the table's
+ * trees: records, indexes, long values; counted, so proportional to the
+ * table's size), ...SpaceAvailable (0: pages are not reserved per table),
+ * ...SpaceUsage (both, two unsigned longs), ...SpaceAlloc (the lPages given
+ * at creation). The obsolete and debugging levels: JET_wrnNyi. */
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
 				 unsigned long cbMax, unsigned long InfoLevel);
 /* Object (table) facts by InfoLevel; JET_ObjInfoList opens a JET_OBJECTLIST
@@ -1308,7 +1326,10 @@ JET_ERR JET_API JetCreateIndex2A(JET_SESID sesid, JET_TABLEID tableid,
 /* Delete a secondary index (the primary one: JET_errIndexMustStay). */
 JET_ERR JET_API JetDeleteIndexA(JET_SESID sesid, JET_TABLEID tableid,
 				JET_PCSTR szIndexName);
-/* Index facts by InfoLevel (JET_IdxInfoList: a JET_INDEXLIST temporary table). */
+/* Index facts by InfoLevel (JET_IdxInfoList: a JET_INDEXLIST temporary table;
+ * JET_IdxInfoCount, ...KeyMost, ...LCID, ...SpaceAlloc (density), ...IndexId;
+ * JET_IdxInfoCreateIndex: a JET_INDEXCREATE with its name and key string
+ * after it in pvResult, JET_errBufferTooSmall when they do not fit). */
 JET_ERR JET_API JetGetIndexInfoA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 				 const char *szIndexName, void *pvResult,
 				 unsigned long cbResult, unsigned long InfoLevel);

@@ -167,8 +167,10 @@ JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResu
 	api_sess *s;
 	JET_ERR err = JET_errSuccess;
 	jdb *db;
+	bool ro = false;
+	unsigned long v = 0;
 	CallR(api_enter(sesid, &s));
-	Call(api_db(s, dbid, &db, NULL));
+	Call(api_db(s, dbid, &db, &ro));
 	if (!pvResult)
 		Error(JET_errInvalidParameter);
 	eng_db_stats st;
@@ -179,11 +181,44 @@ JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResu
 		Call(api_copy_out(p, strlen(p) + 1, pvResult, cbMax));
 		break;
 	}
+	case JET_DbInfoConnect:
+		Call(api_copy_out("", 1, pvResult, cbMax)); /* szConnect is not kept */
+		break;
+	/* The single-number levels, with ESE's values where the concept is
+	 * fixed here: text keys fold one way (LCID 0x409, code page 1252),
+	 * seven transaction levels, the file a database. */
+	case JET_DbInfoLCID:
+	case JET_DbInfoCp:
+	case JET_DbInfoCountry:
+	case JET_DbInfoCollate:
+	case JET_DbInfoOptions:
+	case JET_DbInfoTransactions:
+	case JET_DbInfoVersion:
+	case JET_DbInfoFileType:
+		v = InfoLevel == JET_DbInfoLCID		  ? 0x409
+		    : InfoLevel == JET_DbInfoCp		  ? 1252
+		    : InfoLevel == JET_DbInfoCountry	  ? 1
+		    : InfoLevel == JET_DbInfoCollate	  ? 0
+		    : InfoLevel == JET_DbInfoOptions	  ? (ro ? JET_bitDbReadOnly : 0)
+		    : InfoLevel == JET_DbInfoTransactions ? 7
+		    : InfoLevel == JET_DbInfoVersion	  ? eng_db_format_version(db)
+							  : JET_filetypeDatabase;
+		if (cbMax < sizeof(unsigned long))
+			Error(JET_errInvalidBufferSize);
+		memcpy(pvResult, &v, sizeof(v));
+		break;
+	case JET_DbInfoIsam:
+	case JET_DbInfoUpgrade:
+	case JET_DbInfoMisc:
+	case JET_DbInfoDBInUse:
+		/* Obsolete levels, and JET_DBINFOMISC (the header dump:
+		 * jetutil dump -h shows it): not implemented. */
+		Error(JET_wrnNyi);
 	case JET_DbInfoFilesize:
 	case JET_DbInfoSpaceOwned:
 	case JET_DbInfoSpaceAvailable:
 	case JET_DbInfoPageSize: {
-		unsigned long v = InfoLevel == JET_DbInfoPageSize ? eng_db_page_size(db)
+		v = InfoLevel == JET_DbInfoPageSize ? eng_db_page_size(db)
 				  : InfoLevel == JET_DbInfoSpaceAvailable ? st.free_pages
 									  : st.page_count;
 		if (cbMax < sizeof(unsigned long))

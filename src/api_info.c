@@ -24,6 +24,8 @@
 #include <strings.h>
 
 #include "api_ddl.h"
+#include "btree.h"
+#include "temptable.h"
 
 /* ------------------------------------------------------------------ */
 /* List tables                                                        */
@@ -548,6 +550,44 @@ static JET_ERR put_ulong(void *pv, unsigned long cb, unsigned long v)
 	return JET_errSuccess;
 }
 
+/* JET_IdxInfoCreateIndex: a JET_INDEXCREATE that JetCreateIndex2 would
+ * take to make the index again, its name and key string stored after it
+ * in the caller's buffer (as ESE does). Too small: JET_errBufferTooSmall. */
+static JET_ERR index_create_info(const tbl_def *td, const tbl_index *ix, void *pvResult,
+				 unsigned long cbResult)
+{
+	JET_INDEXCREATE_A *ic = pvResult;
+	char *p = (char *)(ic + 1);
+	size_t cbName = strlen(ix->name) + 1, cbKey = 1, need;
+	uint32_t i;
+
+	for (i = 0; i < ix->nseg; i++)
+		cbKey += strlen(td->cols[ix->seg[i].icol].name) + 2; /* sign, NUL */
+	need = sizeof(*ic) + cbName + cbKey;
+	if (cbResult < need)
+		return JET_errBufferTooSmall;
+	memset(ic, 0, sizeof(*ic));
+	ic->cbStruct = sizeof(*ic);
+	ic->szIndexName = p;
+	memcpy(p, ix->name, cbName);
+	p += cbName;
+	ic->szKey = p;
+	for (i = 0; i < ix->nseg; i++) {
+		const char *name = td->cols[ix->seg[i].icol].name;
+		*p++ = ix->seg[i].descending ? '-' : '+';
+		memcpy(p, name, strlen(name) + 1);
+		p += strlen(name) + 1;
+	}
+	*p = 0;
+	ic->cbKey = (unsigned long)cbKey;
+	ic->grbit = ix->grbit & ~(JET_GRBIT)JET_bitIndexUnicode;
+	ic->ulDensity = ix->density ? ix->density : 80;
+	ic->lcid = ix->lcid ? ix->lcid : 0x409;
+	ic->cbKeyMost = ix->cbKeyMost;
+	ic->err = JET_errSuccess;
+	return JET_errSuccess;
+}
+
 static JET_ERR index_info(api_sess *s, JET_DBID dbid, jdb *db, const tbl_def *td,
 			  const char *szIndexName, void *pvResult, unsigned long cbResult,
 			  unsigned long InfoLevel)
@@ -592,12 +632,13 @@ static JET_ERR index_info(api_sess *s, JET_DBID dbid, jdb *db, const tbl_def *td
 		memcpy(id->rgbIndexId, &ix->objid, sizeof(ix->objid));
 		return JET_errSuccess;
 	}
+	case JET_IdxInfoCreateIndex:
+		return index_create_info(td, ix, pvResult, cbResult);
 	case JET_IdxInfoSysTabCursor:
 	case JET_IdxInfoOLC:
 	case JET_IdxInfoResetOLC:
-	case JET_IdxInfoCreateIndex:
 	case JET_IdxInfoCreateIndex2:
-		return JET_wrnNyi; /* not implemented */
+		return JET_wrnNyi; /* not implemented (no JET_INDEXCREATE2, no OLC) */
 	default:
 		return JET_errInvalidParameter;
 	}
@@ -678,6 +719,41 @@ static JET_ERR object_info(eng_read *r, const tbl_def *td, void *pvResult, unsig
 	return JET_errSuccess;
 }
 
+static JET_ERR count_page(void *ctx, uint32_t pgno, int page_type, int level)
+{
+	(void)pgno;
+	(void)page_type;
+	(void)level;
+	(*(unsigned long *)ctx)++;
+	return JET_errSuccess;
+}
+
+static JET_ERR tree_pages(eng_read *r, uint32_t objid, unsigned long *pn)
+{
+	uint32_t root = 0;
+
+	CallR(eng_read_root(r, objid, &root));
+	if (!root)
+		return JET_errSuccess;
+	return bt_walk(eng_db_cache(r->db), root, count_page, pn);
+}
+
+/* Pages of the table's trees as r sees them: records, secondary indexes,
+ * long values. */
+static JET_ERR table_pages(eng_read *r, const tbl_def *td, unsigned long *pn)
+{
+	uint32_t i;
+
+	*pn = 0;
+	CallR(tree_pages(r, td->objid, pn));
+	for (i = 0; i < td->nidx; i++)
+		if ((int)i != td->iprimary)
+			CallR(tree_pages(r, td->idx[i].objid, pn));
+	if (td->lv_objid)
+		CallR(tree_pages(r, td->lv_objid, pn));
+	return JET_errSuccess;
+}
+
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
 				 unsigned long cbMax, unsigned long InfoLevel)
 {
@@ -719,16 +795,44 @@ JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvR
 			Error(JET_errInvalidBufferSize);
 		*(JET_DBID *)pvResult = c->dbid;
 		break;
+	case JET_TblInfoSpaceUsage:
+	case JET_TblInfoSpaceOwned:
+	case JET_TblInfoSpaceAvailable: {
+		unsigned long owned = 0, v[2];
+		if (c->mem)
+			Error(JET_errInvalidOperation); /* a list table has no pages */
+		if (c->tt) {
+			Call(tt_page_count(c, &owned));
+		} else {
+			Call(eng_read_begin(s->eng, c->db, &r));
+			reading = true;
+			Call(table_pages(&r, c->td, &owned));
+		}
+		/* The database hands out pages as trees grow: a table owns
+		 * the pages of its trees and holds none in reserve. */
+		v[0] = owned;
+		v[1] = 0;
+		if (InfoLevel == JET_TblInfoSpaceUsage) {
+			if (cbMax < sizeof(v))
+				Error(JET_errInvalidBufferSize);
+			memcpy(pvResult, v, sizeof(v));
+		} else {
+			Call(put_ulong(pvResult, cbMax,
+				       InfoLevel == JET_TblInfoSpaceOwned ? v[0] : v[1]));
+		}
+		break;
+	}
+	case JET_TblInfoSpaceAlloc:
+		/* The initial size asked for at creation (a hint: nothing is
+		 * reserved), as ESE reports it. */
+		err = put_ulong(pvResult, cbMax, c->mem || c->tt ? 0 : c->td->pages);
+		break;
 	case JET_TblInfoMostMany:
 	case JET_TblInfoRvt:
 	case JET_TblInfoOLC:
 	case JET_TblInfoResetOLC:
-	case JET_TblInfoSpaceUsage:
 	case JET_TblInfoDumpTable:
-	case JET_TblInfoSpaceAlloc:
-	case JET_TblInfoSpaceOwned:
-	case JET_TblInfoSpaceAvailable:
-		err = JET_wrnNyi; /* not implemented */
+		err = JET_wrnNyi; /* obsolete or debugging levels: not implemented */
 		break;
 	default:
 		err = JET_errInvalidParameter;

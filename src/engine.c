@@ -990,6 +990,7 @@ const char *eng_db_path(const jdb *db) { return db->path; }
 bool eng_db_readonly(const jdb *db) { return db->readonly; }
 uint32_t eng_db_page_size(const jdb *db) { return db->hdr.page_size; }
 jcache *eng_db_cache(jdb *db) { return db->cache; }
+uint32_t eng_db_format_version(jdb *db) { return db->hdr.format_version; }
 void **eng_db_user_slot(jdb *db) { return &db->user; }
 void eng_db_set_user_destructor(jdb *db, void (*fn)(void *)) { db->user_free = fn; }
 uint32_t eng_db_new_objid(jdb *db) { return atomic_fetch_add(&db->next_objid, 1); }

@@ -105,6 +105,8 @@ const char *eng_db_path(const jdb *db);
 bool eng_db_readonly(const jdb *db);
 uint32_t eng_db_page_size(const jdb *db);
 jcache *eng_db_cache(jdb *db);
+/* The file's format version (dbfile.h DB_FORMAT_VERSION when written). */
+uint32_t eng_db_format_version(jdb *db);
 /* A slot for the table layer's per-database state (its schema cache);
  * freed with the destructor when the database is detached. */
 void **eng_db_user_slot(jdb *db);

@@ -312,6 +312,22 @@ JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid, JET_OPENTEMPORARYTABLE *p
 		       o->cbKeyMost, o->grbit, &o->tableid, o->prgcolumnid);
 }
 
+static JET_ERR tt_count_page(void *ctx, uint32_t pgno, int page_type, int level)
+{
+	(void)pgno;
+	(void)page_type;
+	(void)level;
+	(*(unsigned long *)ctx)++;
+	return JET_errSuccess;
+}
+
+JET_ERR tt_page_count(api_cursor *c, unsigned long *pn)
+{
+	*pn = 0;
+	return c->tt->root ? bt_walk(c->tt->cache, c->tt->root, tt_count_page, pn)
+			   : JET_errSuccess;
+}
+
 /* ---- cursor ----------------------------------------------------------- */
 
 static int tt_key_cmp(const uint8_t *a, size_t ca, const uint8_t *b, size_t cb)

@@ -53,5 +53,7 @@ JET_ERR tt_goto_pk(api_cursor *c, const uint8_t *pk, size_t cbPk);
 JET_ERR tt_insert(api_cursor *c, const uint8_t *rec, size_t cbRec, uint8_t *pk, size_t *pcbPk);
 JET_ERR tt_replace(api_cursor *c, const uint8_t *rec, size_t cbRec);
 JET_ERR tt_delete(api_cursor *c);
+/* Pages of the temporary table's tree (JET_TblInfoSpaceOwned). */
+JET_ERR tt_page_count(api_cursor *c, unsigned long *pn);
 
 #endif

@@ -789,6 +789,114 @@ START_TEST(test_temp_table_forms)
 }
 END_TEST
 
+
+/* The info levels a program listing a database uses beyond the lists:
+ * space figures, the JET_INDEXCREATE of an index, database facts. */
+START_TEST(test_info_levels)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t, t2, tt;
+	JET_COLUMNDEF cd;
+	JET_COLUMNID ttcol;
+	unsigned long owned = 0, owned2 = 0, avail = 99, use[2], v = 0;
+	union {
+		JET_INDEXCREATE ic;
+		char b[512];
+	} u;
+	char name[300];
+	int32_t i;
+
+	env_start(&e);
+	t = make_people(&e, &c, 10);
+	OK(JetGetTableInfo(e.ses, t, &owned, sizeof(owned), JET_TblInfoSpaceOwned));
+	ck_assert_uint_ge(owned, 2); /* records and byage, a page each at least */
+	OK(JetGetTableInfo(e.ses, t, &avail, sizeof(avail), JET_TblInfoSpaceAvailable));
+	ck_assert_uint_eq(avail, 0);
+	ERR(JetGetTableInfo(e.ses, t, &v, 2, JET_TblInfoSpaceOwned), JET_errInvalidBufferSize);
+	ERR(JetGetTableInfo(e.ses, t, use, sizeof(use[0]), JET_TblInfoSpaceUsage),
+	    JET_errInvalidBufferSize);
+	for (i = 100; i < 3000; i++) {
+		char nm[48];
+		snprintf(nm, sizeof(nm), "a somewhat longer name %d", i);
+		OK(JetPrepareUpdate(e.ses, t, JET_prepInsert));
+		OK(JetSetColumn(e.ses, t, c.id, &i, 4, 0, NULL));
+		OK(JetSetColumn(e.ses, t, c.name, nm, (unsigned long)strlen(nm), 0, NULL));
+		OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	}
+	OK(JetGetTableInfo(e.ses, t, use, sizeof(use), JET_TblInfoSpaceUsage));
+	ck_assert_uint_gt(use[0], owned + 20);
+	ck_assert_uint_eq(use[1], 0);
+	OK(JetGetTableInfo(e.ses, t, &owned2, sizeof(owned2), JET_TblInfoSpaceOwned));
+	ck_assert_uint_eq(owned2, use[0]);
+	OK(JetGetTableInfo(e.ses, t, &v, sizeof(v), JET_TblInfoSpaceAlloc));
+	ck_assert_uint_eq(v, 0);
+	OK(JetCreateTable(e.ses, e.db, "sized", 16, 80, &t2));
+	OK(JetGetTableInfo(e.ses, t2, &v, sizeof(v), JET_TblInfoSpaceAlloc));
+	ck_assert_uint_eq(v, 16);
+	OK(JetGetTableInfo(e.ses, t2, &v, sizeof(v), JET_TblInfoSpaceOwned));
+	ck_assert_uint_le(v, 1);
+	OK(JetCloseTable(e.ses, t2));
+	/* A temporary table counts its own pages. */
+	memset(&cd, 0, sizeof(cd));
+	cd.cbStruct = sizeof(cd);
+	cd.coltyp = JET_coltypLong;
+	cd.grbit = JET_bitColumnTTKey;
+	OK(JetOpenTempTable(e.ses, &cd, 1, 0, &tt, &ttcol));
+	OK(JetGetTableInfo(e.ses, tt, &v, sizeof(v), JET_TblInfoSpaceOwned));
+	ck_assert_uint_eq(v, 1);
+	OK(JetCloseTable(e.ses, tt));
+
+	/* JET_IdxInfoCreateIndex: enough to create the index again. */
+	memset(&u, 0x5a, sizeof(u));
+	ERR(JetGetTableIndexInfo(e.ses, t, "byage", u.b, sizeof(JET_INDEXCREATE) + 4,
+				 JET_IdxInfoCreateIndex),
+	    JET_errBufferTooSmall);
+	OK(JetGetTableIndexInfo(e.ses, t, "byage", u.b, sizeof(u), JET_IdxInfoCreateIndex));
+	ck_assert_uint_eq(u.ic.cbStruct, sizeof(JET_INDEXCREATE));
+	ck_assert_str_eq(u.ic.szIndexName, "byage");
+	ck_assert_uint_eq(u.ic.cbKey, 12);
+	ck_assert_int_eq(memcmp(u.ic.szKey, "-age\0+name\0\0", 12), 0);
+	ck_assert_uint_eq(u.ic.grbit, 0);
+	ck_assert_uint_eq(u.ic.ulDensity, 100);
+	OK(JetGetIndexInfo(e.ses, e.db, "people", "pk", u.b, sizeof(u), JET_IdxInfoCreateIndex));
+	ck_assert_str_eq(u.ic.szIndexName, "pk");
+	ck_assert_uint_eq(u.ic.grbit, JET_bitIndexPrimary | JET_bitIndexUnique);
+	ck_assert_int_eq(memcmp(u.ic.szKey, "+id\0\0", 5), 0);
+	OK(JetCreateTable(e.ses, e.db, "again", 0, 0, &t2));
+	add_col(&e, t2, "age", JET_coltypLong, 0, NULL, 0);
+	add_col(&e, t2, "name", JET_coltypText, 0, NULL, 0);
+	OK(JetGetTableIndexInfo(e.ses, t, "byage", u.b, sizeof(u), JET_IdxInfoCreateIndex));
+	OK(JetCreateIndex2(e.ses, t2, &u.ic, 1));
+	OK(JetCloseTable(e.ses, t2));
+
+	/* Database facts. */
+	OK(JetGetDatabaseInfo(e.ses, e.db, name, sizeof(name), JET_DbInfoFilename));
+	ck_assert_str_eq(name, e.dbpath);
+	OK(JetGetDatabaseInfo(e.ses, e.db, name, sizeof(name), JET_DbInfoConnect));
+	ck_assert_str_eq(name, "");
+	OK(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), JET_DbInfoFileType));
+	ck_assert_uint_eq(v, JET_filetypeDatabase);
+	OK(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), JET_DbInfoTransactions));
+	ck_assert_uint_eq(v, 7);
+	OK(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), JET_DbInfoOptions));
+	ck_assert_uint_eq(v, 0);
+	OK(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), JET_DbInfoLCID));
+	ck_assert_uint_eq(v, 0x409);
+	OK(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), JET_DbInfoVersion));
+	ck_assert_uint_ge(v, 1);
+	OK(JetGetDatabaseInfo(e.ses, e.db, &owned, sizeof(owned), JET_DbInfoSpaceOwned));
+	OK(JetGetDatabaseInfo(e.ses, e.db, &avail, sizeof(avail), JET_DbInfoSpaceAvailable));
+	ck_assert_uint_lt(avail, owned);
+	ck_assert_uint_ge(owned, use[0]);
+	ERR(JetGetDatabaseInfo(e.ses, e.db, &v, sizeof(v), 99), JET_errInvalidParameter);
+	ERR(JetGetDatabaseInfo(e.ses, e.db, &v, 2, JET_DbInfoTransactions),
+	    JET_errInvalidBufferSize);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handles and NULLs, table-driven                                    */
 /* ------------------------------------------------------------------ */
@@ -1219,6 +1327,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_version_column);
 	tcase_add_test(tc, test_insert_copy_delete_original);
 	tcase_add_test(tc, test_temp_table_forms);
+	tcase_add_test(tc, test_info_levels);
 	tcase_add_test(tc, test_handles);
 	tcase_add_test(tc, test_link_all);
 	suite_add_tcase(s, tc);

@@ -105,7 +105,7 @@ int ju_refuse_mounted(const char *db, const char *what)
 }
 
 /* Holds the lock file for the rest of the process: JU_OK, or an exit code. */
-static int hold_offline(const char *db, const char *what)
+int ju_hold_offline(const char *db, const char *what)
 {
 	int fd = lock_offline(db, true);
 	if (fd >= 0 || fd == -2)
@@ -319,7 +319,7 @@ HandleError:
 /* A JET instance on DATABASE.jetlog/, as jetfs runs one              */
 /* ------------------------------------------------------------------ */
 
-static JET_ERR jet_open_instance(const char *db, unsigned long page_size, JET_INSTANCE *pinst)
+JET_ERR ju_jet_open(const char *db, unsigned long page_size, JET_INSTANCE *pinst)
 {
 	JET_ERR err = JET_errSuccess;
 	char logdir[PATH_MAX];
@@ -331,6 +331,8 @@ static JET_ERR jet_open_instance(const char *db, unsigned long page_size, JET_IN
 	Call(JetSetSystemParameter(&inst, 0, JET_paramTempPath, 0, logdir));
 	Call(JetSetSystemParameter(&inst, 0, JET_paramBaseName, 0, "edb"));
 	Call(JetSetSystemParameter(&inst, 0, JET_paramCreatePathIfNotExist, 1, NULL));
+	/* As jetfs: import applies a whole table in one transaction. */
+	(void)JetSetSystemParameter(&inst, 0, JET_paramMaxVerPages, 262144, NULL);
 	if (page_size)
 		Call(JetSetSystemParameter(&inst, 0, JET_paramDatabasePageSize, page_size, NULL));
 	Call(JetInit(&inst));
@@ -343,7 +345,7 @@ HandleError:
 }
 
 /* An absolute path for a database file that may not exist yet. */
-static int abs_path(const char *in, char *out, size_t cb)
+int ju_abs_path(const char *in, char *out, size_t cb)
 {
 	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", in);
@@ -357,7 +359,7 @@ static int abs_path(const char *in, char *out, size_t cb)
 	return 0;
 }
 
-static bool want_help(int argc, char **argv)
+bool ju_want_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -378,7 +380,7 @@ static int cmd_create(int argc, char **argv)
 {
 	unsigned long ps = 0;
 	const char *db = NULL;
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_create, stdout);
 		return JU_OK;
 	}
@@ -402,7 +404,7 @@ static int cmd_create(int argc, char **argv)
 		return JU_USAGE;
 	}
 	char path[PATH_MAX], logdir[PATH_MAX];
-	if (abs_path(db, path, sizeof(path)) < 0) {
+	if (ju_abs_path(db, path, sizeof(path)) < 0) {
 		ju_err("%s: %s", db, strerror(errno));
 		return JU_ERROR;
 	}
@@ -415,13 +417,13 @@ static int cmd_create(int argc, char **argv)
 		ju_err("%s: %s", logdir, strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = hold_offline(path, "create");
+	int rc = ju_hold_offline(path, "create");
 	if (rc)
 		return rc;
 	JET_INSTANCE inst = 0;
 	JET_SESID sesid = 0;
 	JET_DBID dbid = 0;
-	JET_ERR err = jet_open_instance(path, ps, &inst);
+	JET_ERR err = ju_jet_open(path, ps, &inst);
 	if (err >= 0)
 		err = JetBeginSession(inst, &sesid, NULL, NULL);
 	if (err >= 0)
@@ -547,7 +549,7 @@ static int do_recover(const char *db, bool quiet)
 	JET_INSTANCE inst = 0;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = jet_open_instance(db, before.page_size, &inst);
+	err = ju_jet_open(db, before.page_size, &inst);
 	if (err >= 0)
 		err = JetTerm(inst);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -577,7 +579,7 @@ static int do_recover(const char *db, bool quiet)
 
 static int cmd_recover(int argc, char **argv)
 {
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_recover, stdout);
 		return JU_OK;
 	}
@@ -586,11 +588,11 @@ static int cmd_recover(int argc, char **argv)
 		return JU_USAGE;
 	}
 	char db[PATH_MAX];
-	if (abs_path(argv[1], db, sizeof(db)) < 0 || access(db, F_OK) < 0) {
+	if (ju_abs_path(argv[1], db, sizeof(db)) < 0 || access(db, F_OK) < 0) {
 		ju_err("%s: %s", argv[1], strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = hold_offline(db, "recovery");
+	int rc = ju_hold_offline(db, "recovery");
 	return rc ? rc : do_recover(db, false);
 }
 
@@ -712,7 +714,7 @@ static const char usage_restore[] =
 
 static int cmd_backup(int argc, char **argv)
 {
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_backup, stdout);
 		return JU_OK;
 	}
@@ -721,11 +723,11 @@ static int cmd_backup(int argc, char **argv)
 		return JU_USAGE;
 	}
 	char db[PATH_MAX], dest[PATH_MAX * 2];
-	if (abs_path(argv[1], db, sizeof(db)) < 0 || access(db, R_OK) < 0) {
+	if (ju_abs_path(argv[1], db, sizeof(db)) < 0 || access(db, R_OK) < 0) {
 		ju_err("%s: %s", argv[1], strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = hold_offline(db, "jetutil backup");
+	int rc = ju_hold_offline(db, "jetutil backup");
 	if (rc)
 		return rc;
 	struct stat st;
@@ -764,7 +766,7 @@ static int cmd_backup(int argc, char **argv)
 
 static int cmd_restore(int argc, char **argv)
 {
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_restore, stdout);
 		return JU_OK;
 	}
@@ -774,11 +776,11 @@ static int cmd_restore(int argc, char **argv)
 	}
 	const char *bk = argv[1];
 	char db[PATH_MAX];
-	if (abs_path(argv[2], db, sizeof(db)) < 0) {
+	if (ju_abs_path(argv[2], db, sizeof(db)) < 0) {
 		ju_err("%s: %s", argv[2], strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = hold_offline(db, "jetutil restore");
+	int rc = ju_hold_offline(db, "jetutil restore");
 	if (rc)
 		return rc;
 	db_header h;
@@ -821,7 +823,7 @@ static const char usage_compact[] =
 
 #define COMPACT_BATCH 20000
 
-static int rm_dir(const char *dir)
+int ju_rm_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -938,7 +940,7 @@ HandleError:
 
 static int cmd_compact(int argc, char **argv)
 {
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_compact, stdout);
 		return JU_OK;
 	}
@@ -947,11 +949,11 @@ static int cmd_compact(int argc, char **argv)
 		return JU_USAGE;
 	}
 	char db[PATH_MAX], tmp[PATH_MAX + 16], tmplog[PATH_MAX + 32];
-	if (abs_path(argv[1], db, sizeof(db)) < 0 || access(db, R_OK | W_OK) < 0) {
+	if (ju_abs_path(argv[1], db, sizeof(db)) < 0 || access(db, R_OK | W_OK) < 0) {
 		ju_err("%s: %s", argv[1], strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = hold_offline(db, "compaction");
+	int rc = ju_hold_offline(db, "compaction");
 	if (rc)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.compact", db);
@@ -971,10 +973,10 @@ static int cmd_compact(int argc, char **argv)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	unlink(tmp);
-	rm_dir(tmplog);
+	ju_rm_dir(tmplog);
 	err = compact_copy(&src, tmp, tmplog, &rows);
 	ju_db_close(&src);
-	rm_dir(tmplog);
+	ju_rm_dir(tmplog);
 	if (err < 0) {
 		ju_jet_err(err, "%s: compaction failed; the database is unchanged", argv[1]);
 		unlink(tmp);
@@ -1022,7 +1024,7 @@ static int cmd_info(int argc, char **argv)
 {
 	int json = 0;
 	const char *path = NULL;
-	if (want_help(argc, argv)) {
+	if (ju_want_help(argc, argv)) {
 		fputs(usage_info, stdout);
 		return JU_OK;
 	}
@@ -1103,25 +1105,6 @@ static int cmd_info(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* export / import                                                    */
-/* ------------------------------------------------------------------ */
-
-static int cmd_export_import(int argc, char **argv)
-{
-	if (want_help(argc, argv)) {
-		printf("usage: jetutil %s\n"
-		       "Not yet: needs jetfs's schema and apply modules (fuse/schema.c, "
-		       "fuse/apply.c), which are being written.\n",
-		       !strcmp(argv[0], "export") ? "export DATABASE DIRECTORY"
-						  : "import DIRECTORY DATABASE");
-		return JU_OK;
-	}
-	ju_err("%s: not yet: needs jetfs's schema and apply modules (fuse/schema.c, fuse/apply.c)",
-	       argv[0]);
-	return JU_NYI;
-}
-
-/* ------------------------------------------------------------------ */
 /* main                                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1138,8 +1121,8 @@ static const struct {
 	{"backup", cmd_backup, "backup DATABASE DEST                offline copy"},
 	{"restore", cmd_restore, "restore BACKUP DATABASE             copy back and check"},
 	{"info", cmd_info, "info [--json] DATABASE              sizes, state, tables, rows"},
-	{"export", cmd_export_import, "export DATABASE DIRECTORY           (not yet)"},
-	{"import", cmd_export_import, "import DIRECTORY DATABASE           (not yet)"},
+	{"export", ju_cmd_export, "export DATABASE DIRECTORY           tables as CSV, with schemas"},
+	{"import", ju_cmd_import, "import DIRECTORY DATABASE           a new database from CSV"},
 };
 
 static void usage(FILE *f)

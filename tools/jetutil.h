@@ -40,6 +40,19 @@ int ju_mounted(const char *db);
 /* Refuses (message, returns nonzero) when the database is mounted. */
 int ju_refuse_mounted(const char *db, const char *what);
 
+/* Holds DATABASE.jetlog/lock for the rest of the process (creating it):
+ * JU_OK, or an exit code after saying why (a jetfs holds it: use the
+ * mount's .backup/). */
+int ju_hold_offline(const char *db, const char *what);
+/* A JET instance on DATABASE.jetlog/ as jetfs runs one (JetInit recovers). */
+JET_ERR ju_jet_open(const char *db, unsigned long page_size, JET_INSTANCE *pinst);
+/* An absolute path for a file that may not exist yet (its folder must). */
+int ju_abs_path(const char *in, char *out, size_t cb);
+/* Removes a folder and the files in it (not recursive). */
+int ju_rm_dir(const char *dir);
+/* Does argv ask for --help / -h? */
+bool ju_want_help(int argc, char **argv);
+
 /* An open database file for reading: the header it had at the last
  * checkpoint and a cache of cache_pages frames. */
 typedef struct ju_db {
@@ -89,6 +102,8 @@ const char *ju_coltyp_name(uint32_t coltyp);
 /* Subcommands: argc/argv start at the subcommand's name. */
 int ju_cmd_check(int argc, char **argv);
 int ju_cmd_dump(int argc, char **argv);
+int ju_cmd_export(int argc, char **argv);
+int ju_cmd_import(int argc, char **argv);
 /* The check itself, for compact and restore: quiet unless verbose. */
 int ju_check_db(const char *path, int json, int verbose);
 

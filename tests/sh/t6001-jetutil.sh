@@ -217,7 +217,7 @@ wait "$LOCKER" 2>/dev/null
 
 # --- usage ----------------------------------------------------------------
 expect 2 "unknown command: exit 2" -- "$JETUTIL" frobnicate
-expect 3 "export: not yet, exit 3" -- "$JETUTIL" export "$DB" "$T/x"
+expect 2 "export without a folder: usage, exit 2" -- "$JETUTIL" export "$DB"
 
 [ "$n" = 50 ] || echo "# ran $n tests, planned 50"
 exit 0

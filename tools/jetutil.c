@@ -1041,6 +1041,8 @@ static int cmd_info(int argc, char **argv)
 		fputs(usage_info, stderr);
 		return JU_USAGE;
 	}
+	if (ju_is_ese(path))
+		return ju_ese_info(path, json);
 	ju_db d;
 	JET_ERR err = ju_db_open(path, 4096, &d);
 	if (err < 0) {
@@ -1108,6 +1110,15 @@ static int cmd_info(int argc, char **argv)
 /* main                                                               */
 /* ------------------------------------------------------------------ */
 
+/* export of a database written by Microsoft's ESE goes to its own reader
+ * (jetutil_ese.c, read-only); any other to the CSV exporter. */
+static int cmd_export(int argc, char **argv)
+{
+	if (argc == 3 && argv[1][0] != '-' && ju_is_ese(argv[1]))
+		return ju_ese_export(argv[1], argv[2]);
+	return ju_cmd_export(argc, argv);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -1121,7 +1132,7 @@ static const struct {
 	{"backup", cmd_backup, "backup DATABASE DEST                offline copy"},
 	{"restore", cmd_restore, "restore BACKUP DATABASE             copy back and check"},
 	{"info", cmd_info, "info [--json] DATABASE              sizes, state, tables, rows"},
-	{"export", ju_cmd_export, "export DATABASE DIRECTORY           tables as CSV, with schemas"},
+	{"export", cmd_export, "export DATABASE DIRECTORY           tables as CSV, with schemas"},
 	{"import", ju_cmd_import, "import DIRECTORY DATABASE           a new database from CSV"},
 };
 

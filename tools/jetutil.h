@@ -104,6 +104,11 @@ int ju_cmd_check(int argc, char **argv);
 int ju_cmd_dump(int argc, char **argv);
 int ju_cmd_export(int argc, char **argv);
 int ju_cmd_import(int argc, char **argv);
+/* Databases written by Microsoft's ESE (jetutil_ese.c): is path one, and
+ * the info and export commands for it. */
+bool ju_is_ese(const char *path);
+int ju_ese_info(const char *path, int json);
+int ju_ese_export(const char *path, const char *dir);
 /* The check itself, for compact and restore: quiet unless verbose. */
 int ju_check_db(const char *path, int json, int verbose);
 

@@ -20,6 +20,7 @@
 #define FUSE_USE_VERSION 314
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ typedef struct hidden {
 	unsigned long objid;
 } hidden;
 
-enum of_kind { OF_READ, OF_WRITE, OF_SCRATCH, OF_TEXT, OF_SCHEMA_W, OF_CTL };
+enum of_kind { OF_READ, OF_WRITE, OF_SCRATCH, OF_TEXT, OF_SCHEMA_W, OF_CTL, OF_BACKUP };
 
 typedef struct ofile {
 	struct ofile *next, *prev;
@@ -99,6 +100,7 @@ typedef struct ofile {
 	JET_ERR failed; /* OF_WRITE: the last apply's error, until the next write */
 	char table[JET_cbNameMost + 1];
 	pid_t pid;
+	unsigned bk_index; /* OF_BACKUP: the file of the backup (holds a reference) */
 	char *rbuf;
 	pthread_mutex_t mu; /* OF_TEXT, OF_SCHEMA_W, OF_CTL */
 } ofile;
@@ -112,6 +114,7 @@ typedef struct dentry {
 typedef struct dirlist {
 	dentry *e;
 	size_t n, cap;
+	bool bk_ref; /* a listing of .backup holds a reference on the backup */
 } dirlist;
 
 typedef struct fsstate {
@@ -436,7 +439,33 @@ static bool dir_kind(fuse_ino_t ino, unsigned *pview, int *pkind)
 	int k = JFS_INO_KIND(ino);
 	*pview = JFS_INO_VIEW(ino);
 	*pkind = k;
-	return k == JFS_K_DIR || k == JFS_K_SCHEMADIR || k == JFS_K_SESSIONS || k == JFS_K_IMPLDIR;
+	return k == JFS_K_DIR || k == JFS_K_SCHEMADIR || k == JFS_K_SESSIONS || k == JFS_K_IMPLDIR ||
+	       k == JFS_K_BACKUPDIR || k == JFS_K_BACKUPLOGS;
+}
+
+static bool is_backup_kind(int k)
+{
+	return k == JFS_K_BACKUPDIR || k == JFS_K_BACKUPLOGS || k == JFS_K_BACKUPFILE;
+}
+
+/* The current backup's files, under a reference held for this request only
+ * (a lookup or stat in .backup/ joins the live backup or begins one). */
+static JET_ERR bk_peek(jfs_bk_file **pfiles, unsigned *pn, struct timespec *pmtime)
+{
+	JET_ERR err = jfs_bk_acquire();
+	if (err < 0)
+		return err;
+	err = jfs_bk_files(pfiles, pn, pmtime);
+	jfs_bk_release();
+	return err;
+}
+
+/* The name of the backup's log folder: the database's file name + .jetlog,
+ * as jetfs lays a database out (main.c). */
+static void bk_logs_name(char *out, size_t cb)
+{
+	const char *db = g_st->fs->db_path, *slash = strrchr(db, '/');
+	snprintf(out, cb, "%s.jetlog", slash ? slash + 1 : db);
 }
 
 /* Name of the table of a CSV/SCHEMA inode in v, or ObjectNotFound (also
@@ -680,6 +709,24 @@ static JET_ERR do_getattr_node(fuse_ino_t ino, struct stat *a)
 	case JFS_K_SESSIONS:
 		fill_attr(a, ino, true, 0, g_st->fs->mount_time, false);
 		return JET_errSuccess;
+	case JFS_K_BACKUPDIR:
+	case JFS_K_BACKUPLOGS:
+		/* The mount's modes, though nothing here can be written (EROFS):
+		 * rsync -a and cp -a carry them to the copy, which jetfs must
+		 * then be able to open for writing. */
+		fill_attr(a, ino, true, 0, g_st->fs->mount_time, false);
+		return JET_errSuccess;
+	case JFS_K_BACKUPFILE: {
+		jfs_bk_file *files;
+		unsigned n, i = (unsigned)JFS_INO_ID(ino);
+		struct timespec mtime;
+		if ((err = bk_peek(&files, &n, &mtime)) < 0)
+			return err == JET_errNoBackup ? JET_errObjectNotFound : err;
+		if (i < n)
+			fill_attr(a, ino, false, files[i].size, mtime, false);
+		free(files);
+		return i < n ? JET_errSuccess : JET_errObjectNotFound;
+	}
 	case JFS_K_IMPLDIR: {
 		bool ok;
 		pthread_mutex_lock(&g_st->mu);
@@ -776,6 +823,27 @@ static JET_ERR do_lookup(fuse_ino_t parent, const char *name, fuse_ino_t *pino)
 		}
 		return JET_errObjectNotFound;
 	}
+	if (kind == JFS_K_BACKUPDIR || kind == JFS_K_BACKUPLOGS) {
+		char logs[NAME_MAX + 1];
+		jfs_bk_file *files;
+		unsigned n;
+		bk_logs_name(logs, sizeof(logs));
+		if (kind == JFS_K_BACKUPDIR && strcmp(name, logs) == 0) {
+			*pino = JFS_INO(0, 0, JFS_K_BACKUPLOGS);
+			return JET_errSuccess;
+		}
+		if ((err = bk_peek(&files, &n, NULL)) < 0)
+			return err == JET_errNoBackup ? JET_errObjectNotFound : err;
+		err = JET_errObjectNotFound;
+		for (unsigned i = 0; i < n && err < 0; i++)
+			if (files[i].in_logs == (kind == JFS_K_BACKUPLOGS) &&
+			    strcmp(files[i].name, name) == 0) {
+				*pino = JFS_INO(0, i, JFS_K_BACKUPFILE);
+				err = JET_errSuccess;
+			}
+		free(files);
+		return err;
+	}
 	if (kind == JFS_K_IMPLDIR) {
 		if (strcmp(name, "ctl") == 0) {
 			*pino = JFS_INO(0, JFS_INO_ID(parent), JFS_K_IMPLCTL);
@@ -790,6 +858,10 @@ static JET_ERR do_lookup(fuse_ino_t parent, const char *name, fuse_ino_t *pino)
 		}
 		if (view == 0 && strcmp(name, ".sessions") == 0) {
 			*pino = JFS_INO(0, 0, JFS_K_SESSIONS);
+			return JET_errSuccess;
+		}
+		if (view == 0 && strcmp(name, ".backup") == 0 && !g_st->fs->readonly) {
+			*pino = JFS_INO(0, 0, JFS_K_BACKUPDIR);
 			return JET_errSuccess;
 		}
 		if (view != 0 && strcmp(name, "ctl") == 0) {
@@ -861,7 +933,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		err_reply(req, err);
 		return;
 	}
-	reply_entry(req, ino, &a, ENTRY_TIMEOUT);
+	/* A backup's files change from one backup to the next: the kernel
+	 * asks each time. */
+	reply_entry(req, ino, &a, is_backup_kind(JFS_INO_KIND(ino)) ? 0 : ENTRY_TIMEOUT);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -895,7 +969,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			a.st_blocks = (blkcnt_t)((a.st_size + 511) / 512);
 		}
 	}
-	fuse_reply_attr(req, &a, ATTR_TIMEOUT);
+	fuse_reply_attr(req, &a, is_backup_kind(JFS_INO_KIND(ino)) ? 0 : ATTR_TIMEOUT);
 }
 
 /* ---- directories ---- */
@@ -920,6 +994,8 @@ static JET_ERR dl_add(dirlist *dl, const char *name, fuse_ino_t ino, bool dir)
 
 static void dl_free(dirlist *dl)
 {
+	if (dl->bk_ref)
+		jfs_bk_release();
 	for (size_t i = 0; i < dl->n; i++)
 		free(dl->e[i].name);
 	free(dl->e);
@@ -933,10 +1009,28 @@ static JET_ERR list_dir(fuse_ino_t ino, dirlist *dl)
 	JET_ERR err = JET_errSuccess;
 
 	dir_kind(ino, &view, &kind);
-	if ((err = dl_add(dl, ".", ino, true)) < 0 ||
-	    (err = dl_add(dl, "..", view && kind == JFS_K_DIR ? JFS_INO(0, 0, JFS_K_SESSIONS) : 1,
-			  true)) < 0)
+	fuse_ino_t up = 1;
+	if (view && kind == JFS_K_DIR)
+		up = JFS_INO(0, 0, JFS_K_SESSIONS);
+	else if (kind == JFS_K_BACKUPLOGS)
+		up = JFS_INO(0, 0, JFS_K_BACKUPDIR);
+	if ((err = dl_add(dl, ".", ino, true)) < 0 || (err = dl_add(dl, "..", up, true)) < 0)
 		return err;
+	if (kind == JFS_K_BACKUPDIR || kind == JFS_K_BACKUPLOGS) {
+		jfs_bk_file *files;
+		unsigned n;
+		char logs[NAME_MAX + 1];
+		if ((err = jfs_bk_files(&files, &n, NULL)) < 0)
+			return err;
+		bk_logs_name(logs, sizeof(logs));
+		if (kind == JFS_K_BACKUPDIR)
+			err = dl_add(dl, logs, JFS_INO(0, 0, JFS_K_BACKUPLOGS), true);
+		for (unsigned i = 0; i < n && err >= 0; i++)
+			if (files[i].in_logs == (kind == JFS_K_BACKUPLOGS))
+				err = dl_add(dl, files[i].name, JFS_INO(0, i, JFS_K_BACKUPFILE), false);
+		free(files);
+		return err;
+	}
 	if (kind == JFS_K_SESSIONS) {
 		char **names;
 		size_t n;
@@ -1020,6 +1114,16 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (!(dl = calloc(1, sizeof(*dl)))) {
 		fuse_reply_err(req, ENOMEM);
 		return;
+	}
+	if (kind == JFS_K_BACKUPDIR || kind == JFS_K_BACKUPLOGS) {
+		/* Listing .backup begins a backup (or joins the live one); the
+		 * listing holds it until releasedir. */
+		if ((err = jfs_bk_acquire()) < 0) {
+			dl_free(dl);
+			err_reply(req, err);
+			return;
+		}
+		dl->bk_ref = true;
 	}
 	if ((err = list_dir(ino, dl)) < 0) {
 		dl_free(dl);
@@ -1125,6 +1229,8 @@ static void of_free(ofile *o)
 		jfs_sess_free(o->s);
 	if (o->named)
 		jfs_named_put(o->named);
+	if (o->kind == OF_BACKUP)
+		jfs_bk_release();
 	csv_buf_free(&o->text);
 	free(o->rbuf);
 	pthread_mutex_destroy(&o->mu);
@@ -1328,6 +1434,23 @@ static void op_open(fuse_req_t req, fuse_ino_t kino, struct fuse_file_info *fi)
 		err = open_text(req, ino, fi->flags, &o);
 		fi->direct_io = 1;
 		break;
+	case JFS_K_BACKUPFILE:
+		if (wants_write(fi->flags)) {
+			fuse_reply_err(req, EROFS);
+			return;
+		}
+		if ((err = jfs_bk_acquire()) < 0)
+			break;
+		if (!(o = of_new(OF_BACKUP, ino, req))) {
+			jfs_bk_release();
+			err = JET_errOutOfMemory;
+			break;
+		}
+		o->bk_index = (unsigned)JFS_INO_ID(ino);
+		/* Each backup has its own bytes and sizes under the same
+		 * inode numbers: no page cache, no clamping at a cached size. */
+		fi->direct_io = 1;
+		break;
 	default:
 		err = JET_errInvalidParameter;
 		fuse_reply_err(req, EISDIR);
@@ -1410,6 +1533,17 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		err = o->r ? jfs_reader_read(o->r, (uint64_t)off, buf, size, &got)
 			   : jfs_writer_read(o->w, (uint64_t)off, buf, size, &got);
 		pthread_mutex_unlock(&o->s->mu);
+		if (err >= 0)
+			fuse_reply_buf(req, buf, got);
+		break;
+	}
+	case OF_BACKUP: {
+		char *buf = reply_buffer(size);
+		if (!buf) {
+			err = JET_errOutOfMemory;
+			break;
+		}
+		err = jfs_bk_read(o->bk_index, (uint64_t)off, buf, size, &got);
 		if (err >= 0)
 			fuse_reply_buf(req, buf, got);
 		break;
@@ -1657,7 +1791,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	if (g_st->fs->readonly) {
+	if (g_st->fs->readonly || is_backup_kind(kind)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -1795,7 +1929,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	if (g_st->fs->readonly) {
+	if (g_st->fs->readonly || is_backup_kind(kind)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -1969,7 +2103,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
-	if (g_st->fs->readonly) {
+	if (g_st->fs->readonly || is_backup_kind(kind) || is_backup_kind(nkind)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -2173,8 +2307,10 @@ static void op_setattr(fuse_req_t req, fuse_ino_t kino, struct stat *attr, int t
 	struct stat a;
 	ofile *o = fi ? (ofile *)(uintptr_t)fi->fh : NULL;
 
-	if (g_st->fs->readonly &&
-	    (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
+	if ((g_st->fs->readonly || is_backup_kind(kind)) &&
+	    (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW |
+		       FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MODE |
+		       FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
@@ -2302,6 +2438,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	struct stat a;
 	(void)mode;
 
+	if (is_backup_kind(JFS_INO_KIND(parent))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
 	if (JFS_INO_KIND(parent) != JFS_K_SESSIONS) {
 		fuse_reply_err(req, dir_kind(parent, &(unsigned){0}, &(int){0}) ? EPERM : ENOTDIR);
 		return;
@@ -2326,6 +2466,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	JET_ERR err;
+	if (is_backup_kind(JFS_INO_KIND(parent))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
 	if (JFS_INO_KIND(parent) != JFS_K_SESSIONS) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -2435,6 +2579,8 @@ struct fuse_session *jfs_fs_new(jfs *fs, struct fuse_args *args)
 		return NULL;
 	if (pthread_create(&st->inval_thread, NULL, inval_main, NULL) == 0)
 		st->inval_running = true;
+	if (jfs_bk_start(fs) < 0)
+		return NULL;
 	return st->se;
 }
 
@@ -2452,6 +2598,7 @@ void jfs_fs_shutdown(jfs *fs)
 	/* open files whose release never came (lazy unmount) */
 	while (st->ofiles)
 		of_free(st->ofiles);
+	jfs_bk_stop(); /* a backup still going is abandoned */
 	jfs_named_end_all();
 	while (st->npool)
 		jfs_sess_free(st->pool[--st->npool]);

@@ -26,6 +26,9 @@ enum jfs_kind {
 	JFS_K_SCRATCH = 7,   /* scratch file: id = scratch number */
 	JFS_K_IMPLDIR = 8,   /* .sessions/<id> of an implicit session: id = session id */
 	JFS_K_IMPLCTL = 9,   /* its ctl */
+	JFS_K_BACKUPDIR = 10,  /* .backup (view 0 only) */
+	JFS_K_BACKUPLOGS = 11, /* .backup/DATABASE.jetlog */
+	JFS_K_BACKUPFILE = 12, /* a file of the backup: id = its index (backupdir.c) */
 };
 
 #define JFS_INO(view, id, kind)                                                                    \
@@ -111,6 +114,32 @@ JET_ERR jfs_named_ctl_text(jfs_named *n, csv_buf *out);
 JET_ERR jfs_named_ctl_cmd(jfs *fs, jfs_named *n, const char *cmd, size_t len, bool *pcommitted);
 /* Ends every named session (unmount). */
 void jfs_named_end_all(void);
+
+/* ---- backupdir.c: the physical backup behind .backup/ ---- */
+
+/* A file of the current backup: the database (in .backup/), or a log
+ * generation or the checkpoint file (in .backup/DATABASE.jetlog/). Sizes
+ * are fixed at the backup's start. */
+typedef struct jfs_bk_file {
+	char name[256];
+	bool in_logs;
+	uint64_t size;
+} jfs_bk_file;
+
+/* The reaper thread that ends abandoned backups; stop ends any backup. */
+JET_ERR jfs_bk_start(jfs *fs);
+void jfs_bk_stop(void);
+/* A reference on the current backup, beginning one when there is none
+ * (JET_errNoBackup: nothing to back up, -o ro). Released by
+ * jfs_bk_release; the last release of a complete copy ends the backup. */
+JET_ERR jfs_bk_acquire(void);
+void jfs_bk_release(void);
+/* The current backup's files (free()) and their mtime; the caller holds a
+ * reference. */
+JET_ERR jfs_bk_files(jfs_bk_file **pfiles, unsigned *pn, struct timespec *pmtime);
+/* Reads file i at off (the caller holds a reference); *pgot < size only at
+ * its end. */
+JET_ERR jfs_bk_read(unsigned i, uint64_t off, char *buf, size_t size, size_t *pgot);
 
 /* ---- fs.c: the mount's life (main.c) ---- */
 struct fuse_session;

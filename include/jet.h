@@ -1606,6 +1606,29 @@ JET_ERR JET_API JetAddTableCounter(JET_SESID sesid, JET_TABLEID tableid, unsigne
 JET_ERR JET_API JetSetTableChangedTime(JET_SESID sesid, JET_TABLEID tableid,
 				       unsigned long long changedNs);
 
+/*
+ * Online backup helpers (libjet extensions), for a program that serves a
+ * backup's files itself, as jetfs's .backup/ does.
+ *
+ * JetReadFileAtInstance reads cb bytes at ibOffset of a file opened with
+ * JetOpenFileInstance, without moving the position JetReadFileInstance
+ * reads from; *pcbActual < cb only at the end of the file. Calls on the
+ * same or different handles may run at once from several threads (not
+ * concurrently with JetCloseFileInstance of that handle).
+ *
+ * JetSetBackupDatabaseFolderInstance: the checkpoint file that
+ * JetGetLogInfoInstance hands out names each database as szFolder/NAME,
+ * relative to the checkpoint file's own folder (default "": the same
+ * folder). ".." fits a copy whose logs and checkpoint file lie in a folder
+ * beside the database. A relative path only (JET_errInvalidParameter);
+ * after JetBeginExternalBackupInstance and before JetGetLogInfoInstance
+ * (JET_errInvalidBackupSequence after it).
+ */
+JET_ERR JET_API JetReadFileAtInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
+				      unsigned long long ibOffset, void *pv, unsigned long cb,
+				      unsigned long *pcbActual);
+JET_ERR JET_API JetSetBackupDatabaseFolderInstance(JET_INSTANCE instance, JET_PCSTR szFolder);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,13 @@
  * The checkpoint file handed out names each database by its file name only,
  * so a backup folder holding the databases, the logs and that file recovers
  * where it lies (JetRestore copies it to its destination and runs recovery
- * there).
+ * there). JetSetBackupDatabaseFolderInstance (libjet extension) puts a
+ * relative folder before those names, for a copy laid out as jetfs lays a
+ * database out (the logs and checkpoint file in a folder beside it: "..").
+ *
+ * JetReadFileAtInstance (libjet extension) reads a backup file at an offset
+ * without moving its handle's position: a filesystem serving the files
+ * (jetfs's .backup/) answers reads at any offset, from several threads.
  */
 #include <dirent.h>
 #include <libgen.h>
@@ -23,7 +29,7 @@
 
 #include "api_int.h"
 
-#define BK_MAX_FILES 16
+#define BK_MAX_FILES 64
 
 enum bk_stage { BK_BEGUN = 1, BK_ATTACH_LISTED, BK_LOGS_LISTED };
 enum bk_kind { BK_DB, BK_LOG, BK_CHK };
@@ -45,6 +51,7 @@ typedef struct bk_state {
 	uint8_t *chk;   /* the checkpoint file's bytes */
 	size_t cbChk;
 	char chk_name[1200];
+	char db_folder[256]; /* before each database's name in the checkpoint file */
 } bk_state;
 
 static pthread_mutex_t g_bk_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -185,10 +192,19 @@ JET_ERR JET_API JetGetLogInfoInstanceA(JET_INSTANCE instance, char *szz, unsigne
 	CallR(eng_backup_logs(st->b, &first, &last));
 	if (!st->chk) {
 		const char *paths[16];
+		char(*names)[1024] = jet_malloc(16 * sizeof(*names));
 		int n = eng_backup_ndbs(st->b);
-		for (int k = 0; k < n && k < 16; k++)
-			paths[k] = base_of(eng_db_path(eng_backup_db(st->b, k)));
-		CallR(eng_backup_chk(st->b, paths, &st->chk, &st->cbChk));
+		if (!names)
+			return JET_errOutOfMemory;
+		for (int k = 0; k < n && k < 16; k++) {
+			const char *base = base_of(eng_db_path(eng_backup_db(st->b, k)));
+			snprintf(names[k], sizeof(names[k]), "%s%s%s", st->db_folder,
+				 *st->db_folder ? "/" : "", base);
+			paths[k] = names[k];
+		}
+		JET_ERR err = eng_backup_chk(st->b, paths, &st->chk, &st->cbChk);
+		jet_free(names);
+		CallR(err);
 		eng_params *p = eng_inst_params(st->inst->eng);
 		snprintf(st->chk_name, sizeof(st->chk_name), "%s%s.chk", p->system_path,
 			 eng_inst_base_name(st->inst->eng));
@@ -202,6 +218,21 @@ JET_ERR JET_API JetGetLogInfoInstanceA(JET_INSTANCE instance, char *szz, unsigne
 	szz_add(szz, cbMax, &pos, st->chk_name);
 	CallR(szz_finish(szz, cbMax, pos, pcbActual));
 	st->stage = BK_LOGS_LISTED;
+	return JET_errSuccess;
+}
+
+JET_ERR JET_API JetSetBackupDatabaseFolderInstance(JET_INSTANCE instance, JET_PCSTR szFolder)
+{
+	bk_state *st;
+	if (!szFolder || szFolder[0] == '/' || strlen(szFolder) >= sizeof(st->db_folder))
+		return JET_errInvalidParameter;
+	CallR(bk_get(instance, &st));
+	if (st->chk)
+		return JET_errInvalidBackupSequence; /* the checkpoint file is made */
+	snprintf(st->db_folder, sizeof(st->db_folder), "%s", szFolder);
+	size_t n = strlen(st->db_folder);
+	while (n && st->db_folder[n - 1] == '/')
+		st->db_folder[--n] = 0;
 	return JET_errSuccess;
 }
 
@@ -298,6 +329,32 @@ JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile, vo
 	f->off += got;
 	if (pcbActual)
 		*pcbActual = (unsigned long)got;
+	return JET_errSuccess;
+}
+
+JET_ERR JET_API JetReadFileAtInstance(JET_INSTANCE instance, JET_HANDLE hfFile,
+				      unsigned long long ibOffset, void *pv, unsigned long cb,
+				      unsigned long *pcbActual)
+{
+	bk_state *st;
+	bk_file *f;
+	size_t got = 0;
+	if ((!pv && cb) || !pcbActual)
+		return JET_errInvalidParameter;
+	CallR(bk_get(instance, &st));
+	CallR(bk_file_get(st, hfFile, &f));
+	switch (f->kind) {
+	case BK_DB:
+		CallR(eng_backup_read_db(st->b, f->index, ibOffset, pv, cb, &got));
+		break;
+	case BK_LOG:
+		CallR(eng_backup_read_log(st->b, (uint32_t)f->index, ibOffset, pv, cb, &got));
+		break;
+	default:
+		got = ibOffset < st->cbChk ? (size_t)JET_MIN((uint64_t)cb, st->cbChk - ibOffset) : 0;
+		memcpy(pv, st->chk + ibOffset, got);
+	}
+	*pcbActual = (unsigned long)got;
 	return JET_errSuccess;
 }
 

@@ -18,6 +18,14 @@
  *     saved checkpoint does not reach may hold anything (later writes), which
  *     is harmless — the copy's free list (in the saved checkpoint) says they
  *     are free.
+ *  5. A begin runs a checkpoint first: the saved checkpoint is then as fresh
+ *     as it can be, so the copy needs only the log written since (little to
+ *     replay), and a page unchanged since the previous backup has the same
+ *     bytes at the same offset in both copies (rsync sends only the others).
+ *  6. The newest generation is served cut at E rounded up to a log sector,
+ *     not at its preallocated size: the log reader takes the end of a short
+ *     file as the end of the log (as for a copy), and a copy taken soon
+ *     after the previous one does not carry megabytes of zeros.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +64,31 @@ static void backup_release(eng_backup *b)
 	}
 }
 
+/* Rule 5: a checkpoint of every database, as the checkpointer thread runs
+ * one (ckpt_active keeps detach and the thread away meanwhile). */
+static JET_ERR backup_checkpoint(jinst *inst)
+{
+	JET_ERR err = JET_errSuccess;
+	jdb *dbs[ENG_MAX_DBS];
+	pthread_mutex_lock(&inst->mu);
+	eng_wait_ckpt_idle(inst);
+	if (inst->backup) {
+		pthread_mutex_unlock(&inst->mu);
+		return JET_errBackupInProgress;
+	}
+	inst->ckpt_active = true;
+	memcpy(dbs, inst->dbs, sizeof(dbs));
+	pthread_mutex_unlock(&inst->mu);
+	for (int i = 0; i < ENG_MAX_DBS && err >= 0; i++)
+		if (dbs[i] && !dbs[i]->readonly && !inst->fatal)
+			err = eng_db_checkpoint(dbs[i]);
+	pthread_mutex_lock(&inst->mu);
+	inst->ckpt_active = false;
+	pthread_cond_broadcast(&inst->ckpt_idle_cv);
+	pthread_mutex_unlock(&inst->mu);
+	return err;
+}
+
 JET_ERR eng_backup_begin(jinst *inst, eng_backup **out)
 {
 	JET_ERR err = JET_errSuccess;
@@ -64,6 +97,7 @@ JET_ERR eng_backup_begin(jinst *inst, eng_backup **out)
 		return JET_errInvalidParameter;
 	if (!inst->initialized)
 		return JET_errNotInitialized;
+	CallR(backup_checkpoint(inst));
 	b = jet_calloc(1, sizeof(*b));
 	if (!b)
 		return JET_errOutOfMemory;
@@ -170,7 +204,8 @@ void eng_backup_log_name(const eng_backup *b, uint32_t gen, char *buf, size_t cb
 
 uint64_t eng_backup_log_size(const eng_backup *b, uint32_t gen)
 {
-	(void)gen;
+	if (b->end && gen == b->gen_last) /* rule 6 */
+		return ((uint64_t)LSN_OFF(b->end) + LOG_SECTOR - 1) / LOG_SECTOR * LOG_SECTOR;
 	return b->inst->lp.file_size;
 }
 
@@ -182,7 +217,7 @@ JET_ERR eng_backup_read_log(eng_backup *b, uint32_t gen, uint64_t off, void *buf
 	char name[2048];
 	if (!b || !b->end || gen < b->gen_first || gen > b->gen_last || !pcb || (!buf && cb))
 		return JET_errInvalidParameter;
-	uint64_t size = b->inst->lp.file_size;
+	uint64_t size = eng_backup_log_size(b, gen);
 	*pcb = 0;
 	if (off >= size)
 		return JET_errSuccess;

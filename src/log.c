@@ -106,7 +106,6 @@
 #include "crc32c.h"
 #include "log.h"
 
-#define LOG_SECTOR 512u
 #define LOG_MAGIC "JETLOG01"
 #define LFH_MAGIC 0
 #define LFH_GEN 8

@@ -44,6 +44,7 @@ typedef uint64_t jet_lsn;
 #define LSN_GEN(lsn) ((uint32_t)((lsn) >> 32))
 #define LSN_OFF(lsn) ((uint32_t)(lsn))
 #define LSN_MAKE(gen, off) (((uint64_t)(gen) << 32) | (uint32_t)(off))
+#define LOG_SECTOR 512u /* flushes start and end on such a boundary */
 #define LOG_FILE_HEADER_SIZE 512
 #define LOG_REC_HEADER_SIZE 20
 #define LOG_REC_PAD 0 /* reserved for the log's own padding */

@@ -3,11 +3,13 @@
  * the engine's external backup API (JetBeginExternalBackupInstance ..
  * JetEndExternalBackupInstance2).
  *
- * One backup at a time. The first user (a listing, a lookup, an open)
- * begins it: the engine checkpoints, fixes the log's end (the moment the
- * copy holds) and hands out the files with their sizes, all fixed from then
- * on: the database file, then the log generations and the checkpoint file
- * that recovery of the copy needs. Later users join it while it lives.
+ * One backup at a time. A listing of .backup/ itself while nobody holds a
+ * backup begins a new one (every copying tool starts so: rsync, cp -a,
+ * tar); any other use (a lookup, an open, a listing of the log folder)
+ * joins the live backup, or begins one if none lives. A begin checkpoints,
+ * fixes the log's end (the moment the copy holds) and hands out the files
+ * with their sizes, all fixed from then on: the database file, then the
+ * log generations and the checkpoint file that recovery of the copy needs.
  *
  * It ends when nobody holds it and either every byte of every file has been
  * served (a complete copy: the log the copy no longer needs is truncated,
@@ -236,12 +238,13 @@ void jfs_bk_stop(void)
 	pthread_mutex_unlock(&g_bk.mu);
 }
 
-JET_ERR jfs_bk_acquire(void)
+JET_ERR jfs_bk_acquire(bool fresh)
 {
 	JET_ERR err = JET_errSuccess;
 	pthread_mutex_lock(&g_bk.mu);
-	if (g_bk.active && g_bk.refs == 0 && mono_now() - g_bk.idle_since >= BK_LINGER_S)
-		end_locked(false); /* the reaper has not come round to it yet */
+	if (g_bk.active && g_bk.refs == 0 &&
+	    (fresh || mono_now() - g_bk.idle_since >= BK_LINGER_S))
+		end_locked(false); /* abandoned (the reaper may not have come round to it) */
 	if (!g_bk.active)
 		err = begin_locked();
 	if (err >= 0)

@@ -452,7 +452,7 @@ static bool is_backup_kind(int k)
  * (a lookup or stat in .backup/ joins the live backup or begins one). */
 static JET_ERR bk_peek(jfs_bk_file **pfiles, unsigned *pn, struct timespec *pmtime)
 {
-	JET_ERR err = jfs_bk_acquire();
+	JET_ERR err = jfs_bk_acquire(false);
 	if (err < 0)
 		return err;
 	err = jfs_bk_files(pfiles, pn, pmtime);
@@ -1116,9 +1116,9 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	if (kind == JFS_K_BACKUPDIR || kind == JFS_K_BACKUPLOGS) {
-		/* Listing .backup begins a backup (or joins the live one); the
-		 * listing holds it until releasedir. */
-		if ((err = jfs_bk_acquire()) < 0) {
+		/* Listing .backup begins a backup (or joins the one something
+		 * holds); the listing holds it until releasedir. */
+		if ((err = jfs_bk_acquire(kind == JFS_K_BACKUPDIR)) < 0) {
 			dl_free(dl);
 			err_reply(req, err);
 			return;
@@ -1439,7 +1439,7 @@ static void op_open(fuse_req_t req, fuse_ino_t kino, struct fuse_file_info *fi)
 			fuse_reply_err(req, EROFS);
 			return;
 		}
-		if ((err = jfs_bk_acquire()) < 0)
+		if ((err = jfs_bk_acquire(false)) < 0)
 			break;
 		if (!(o = of_new(OF_BACKUP, ino, req))) {
 			jfs_bk_release();

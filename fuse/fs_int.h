@@ -129,10 +129,11 @@ typedef struct jfs_bk_file {
 /* The reaper thread that ends abandoned backups; stop ends any backup. */
 JET_ERR jfs_bk_start(jfs *fs);
 void jfs_bk_stop(void);
-/* A reference on the current backup, beginning one when there is none
- * (JET_errNoBackup: nothing to back up, -o ro). Released by
- * jfs_bk_release; the last release of a complete copy ends the backup. */
-JET_ERR jfs_bk_acquire(void);
+/* A reference on the current backup, beginning one when there is none,
+ * or when fresh and nobody holds the current one (JET_errNoBackup: nothing
+ * to back up, -o ro). Released by jfs_bk_release; the last release of a
+ * complete copy ends the backup. */
+JET_ERR jfs_bk_acquire(bool fresh);
 void jfs_bk_release(void);
 /* The current backup's files (free()) and their mtime; the caller holds a
  * reference. */

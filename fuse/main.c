@@ -74,7 +74,8 @@ static void usage(const char *prog)
 {
 	printf("usage: %s [options] DATABASE MOUNTPOINT\n\n"
 	       "Mounts a libjet database as a folder: tables as CSV files, schemas in\n"
-	       ".schema/, sessions as directories in .sessions/ (see jetfs(1)).\n\n"
+	       ".schema/, sessions as directories in .sessions/, a physical backup in\n"
+	       ".backup/ (see jetfs(1)).\n\n"
 	       "jetfs options:\n"
 	       "    -o create              create DATABASE if it does not exist\n"
 	       "    -o ro                  read-only: every write fails with EROFS\n\n"

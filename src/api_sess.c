@@ -130,8 +130,10 @@ JET_ERR api_enter(JET_SESID sesid, api_sess **out) { return api_enter_ex(sesid, 
 
 void api_leave(api_sess *s)
 {
+	/* A release, not a full fence: what the call wrote must be visible to
+	 * whoever enters next (its CAS acquires), nothing more. */
 	if (s)
-		atomic_store(&s->in_call, 0);
+		atomic_store_explicit(&s->in_call, 0, memory_order_release);
 }
 
 JET_ERR api_db(api_sess *s, JET_DBID dbid, jdb **out, bool *preadonly)

@@ -2,7 +2,8 @@
  * test_backup.c - online backup through the JET API while a writer commits,
  * restore into another folder, and the copy holds exactly a prefix of the
  * commit order that contains every commit acknowledged before the backup
- * fixed its end; ESE's sequence errors.
+ * fixed its end; ESE's sequence errors; libjet's positional reads and
+ * database folder (as jetfs's .backup/ uses them).
  */
 #include <check.h>
 #include <esent.h>
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,6 +181,133 @@ START_TEST(test_backup_while_writing)
 }
 END_TEST
 
+/* jetfs's way (libjet extensions): reads at any offset, and a checkpoint
+ * file naming the database as ../NAME, so the copy recovers with its logs
+ * in a folder beside the database. */
+START_TEST(test_backup_positional_reads_and_db_folder)
+{
+	JET_SESID s;
+	JET_DBID dbid;
+	JET_TABLEID t;
+	JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0, JET_bitColumnFixed};
+	char dbs[2048], logs[8192], logdir[400], path[700];
+	unsigned long cb, lo, hi, got;
+	JET_HANDLE h;
+
+	g_inst = start(g_live, true);
+	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, ".."), JET_errNoBackup);
+	ck_assert_int_eq(JetBeginSession(g_inst, &s, "", ""), 0);
+	ck_assert_int_eq(JetCreateDatabase(s, g_db, NULL, &dbid, 0), 0);
+	ck_assert_int_eq(JetCreateTable(s, dbid, "t", 0, 100, &t), 0);
+	ck_assert_int_eq(JetAddColumn(s, t, "k", &cd, NULL, 0, &g_colk), 0);
+	ck_assert_int_eq(JetCreateIndex(s, t, "pk", JET_bitIndexPrimary, "+k\0", 4, 100), 0);
+	for (int32_t k = 1; k <= 3000; k++) {
+		ck_assert_int_eq(JetBeginTransaction(s), 0);
+		ck_assert_int_eq(JetPrepareUpdate(s, t, JET_prepInsert), 0);
+		ck_assert_int_eq(JetSetColumn(s, t, g_colk, &k, 4, 0, NULL), 0);
+		ck_assert_int_eq(JetUpdate(s, t, NULL, 0, NULL), 0);
+		ck_assert_int_eq(JetCommitTransaction(s, JET_bitCommitLazyFlush), 0);
+	}
+
+	ck_assert_int_eq(JetBeginExternalBackupInstance(g_inst, 0), 0);
+	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, NULL), JET_errInvalidParameter);
+	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, "/abs"), JET_errInvalidParameter);
+	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, "../"), 0);
+	ck_assert_int_eq(JetGetAttachInfoInstance(g_inst, dbs, sizeof(dbs), &cb), 0);
+	ck_assert_int_eq(JetOpenFileInstance(g_inst, dbs, &h, &lo, &hi), 0);
+	uint64_t size = ((uint64_t)hi << 32) | lo;
+	ck_assert_uint_gt(size, 0);
+	char *seq = malloc(size), *pos = malloc(size + 1);
+	ck_assert_ptr_nonnull(seq);
+	ck_assert_ptr_nonnull(pos);
+	ck_assert_int_eq(JetReadFileAtInstance(g_inst, 0, 0, pos, 1, &got), JET_errInvalidParameter);
+	ck_assert_int_eq(JetReadFileAtInstance(g_inst, h, 0, pos, 1, NULL), JET_errInvalidParameter);
+	/* Backwards, in odd pieces, and past the end; then sequentially: the
+	 * same bytes, and the position of JetReadFile untouched. */
+	for (uint64_t end = size; end > 0;) {
+		uint64_t off = end > 5000 ? end - 5000 : 0;
+		ck_assert_int_eq(JetReadFileAtInstance(g_inst, h, off, pos + off, (unsigned long)(end - off), &got), 0);
+		ck_assert_uint_eq(got, end - off);
+		end = off;
+	}
+	ck_assert_int_eq(JetReadFileAtInstance(g_inst, h, size, pos + size, 1, &got), 0);
+	ck_assert_uint_eq(got, 0);
+	uint64_t total = 0;
+	do {
+		ck_assert_int_eq(JetReadFileInstance(g_inst, h, seq + total,
+						     (unsigned long)(size - total < 65536 ? size - total : 65536), &got), 0);
+		total += got;
+	} while (got && total < size);
+	ck_assert_uint_eq(total, size);
+	ck_assert_int_eq(memcmp(seq, pos, size), 0);
+	ck_assert_int_eq(JetCloseFileInstance(g_inst, h), 0);
+	ck_assert_int_eq(mkdir(g_bk, 0700), 0);
+	mk(path, sizeof(path), g_bk, "/b.jdb");
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(pos, 1, size, f), size);
+	fclose(f);
+
+	/* Committed after the database was copied, before the log's end is
+	 * fixed: only the log brings these into the copy. */
+	for (int32_t k = 3001; k <= 3100; k++) {
+		ck_assert_int_eq(JetBeginTransaction(s), 0);
+		ck_assert_int_eq(JetPrepareUpdate(s, t, JET_prepInsert), 0);
+		ck_assert_int_eq(JetSetColumn(s, t, g_colk, &k, 4, 0, NULL), 0);
+		ck_assert_int_eq(JetUpdate(s, t, NULL, 0, NULL), 0);
+		ck_assert_int_eq(JetCommitTransaction(s, JET_bitCommitLazyFlush), 0);
+	}
+	ck_assert_int_eq(JetGetLogInfoInstance(g_inst, logs, sizeof(logs), &cb), 0);
+	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, ".."), JET_errInvalidBackupSequence);
+	uint64_t last_log_size = 0;
+	mk(logdir, sizeof(logdir), g_bk, "/logs/");
+	ck_assert_int_eq(mkdir(logdir, 0700), 0);
+	for (const char *p = logs; *p; p += strlen(p) + 1) {
+		ck_assert_int_eq(JetOpenFileInstance(g_inst, p, &h, &lo, &hi), 0);
+		size = ((uint64_t)hi << 32) | lo;
+		bool is_log = strstr(p, ".log") != NULL;
+		if (is_log) { /* generations: whole (256 KiB), the last cut at the end */
+			ck_assert(size % 512 == 0 && size <= 256 * 1024);
+			last_log_size = size;
+		}
+		char *buf = malloc(size);
+		ck_assert_ptr_nonnull(buf);
+		ck_assert_int_eq(JetReadFileAtInstance(g_inst, h, 0, buf, (unsigned long)size, &got), 0);
+		ck_assert_uint_eq(got, size);
+		mk(path, sizeof(path), logdir, strrchr(p, '/') + 1);
+		f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(buf, 1, size, f), size);
+		fclose(f);
+		free(buf);
+		ck_assert_int_eq(JetCloseFileInstance(g_inst, h), 0);
+	}
+	ck_assert_uint_lt(last_log_size, 256 * 1024);
+	ck_assert_int_eq(JetEndExternalBackupInstance(g_inst), 0);
+	free(seq);
+	free(pos);
+	ck_assert_int_eq(JetCloseTable(s, t), 0);
+	ck_assert_int_eq(JetEndSession(s, 0), 0);
+	ck_assert_int_eq(JetTerm(g_inst), 0);
+
+	/* Recovery where the copy lies: the checkpoint file in logs/ names
+	 * ../b.jdb. */
+	JET_INSTANCE r = start(logdir, true);
+	mk(path, sizeof(path), g_bk, "/b.jdb");
+	ck_assert_int_eq(JetBeginSession(r, &s, "", ""), 0);
+	ck_assert_int_eq(JetAttachDatabase(s, path, 0), 0);
+	ck_assert_int_eq(JetOpenDatabase(s, path, NULL, &dbid, 0), 0);
+	ck_assert_int_eq(JetOpenTable(s, dbid, "t", NULL, 0, 0, &t), 0);
+	long n = 0;
+	for (JET_ERR e = JetMove(s, t, JET_MoveFirst, 0); e == 0; e = JetMove(s, t, JET_MoveNext, 0))
+		n++;
+	ck_assert_int_eq(n, 3100); /* lazily flushed commits too: the backup flushed them */
+	ck_assert_int_eq(JetCloseTable(s, t), 0);
+	ck_assert_int_eq(JetEndSession(s, 0), 0);
+	ck_assert_int_eq(JetTerm(r), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("backup");
@@ -186,6 +315,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_backup_while_writing);
+	tcase_add_test(tc, test_backup_positional_reads_and_db_folder);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -708,7 +708,7 @@ static JET_ERR rec_raw(const ese_table *t, bool large, const uint8_t *rec, size_
 	if (cb < 4)
 		return JET_errDatabaseCorrupted;
 	uint32_t last_fixed = rec[0], last_var = rec[1], var_off = get_le16(rec + 2);
-	if (var_off > cb || var_off < 4)
+	if (var_off > cb || var_off < 4 || last_fixed > 127)
 		return JET_errDatabaseCorrupted;
 	if (colid >= 1 && colid <= 127) {
 		if (colid > last_fixed)

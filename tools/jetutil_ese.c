@@ -240,7 +240,7 @@ static JET_ERR export_table(ese_db *db, const ese_table *t, FILE *f, uint64_t *p
 		}
 		Call(csv_write_row(&out, rs.fields, fi, NULL));
 		(*prows)++;
-		if (out.len >= (1u << 20)) {
+		if (out.len >= (64u << 10)) {
 			if (fwrite(out.p, 1, out.len, f) != out.len)
 				Error(JET_errDiskIO);
 			out.len = 0;

@@ -186,6 +186,38 @@ test_expect_success 'incremental: after 1% of the rows change, a second rsync se
 	"$JETUTIL" check "restore-inc/$NAME"
 '
 
+# The oldest log generation in the live log folder.
+oldest_log() {
+	ls "$DB.jetlog" | grep "^edb[0-9A-F]*\.log$" | sort | head -n 1
+}
+
+test_expect_success 'a backup keeps the log it needs until it ends: held, abandoned, then replaced by a complete one' '
+	first=$(oldest_log) &&
+	echo "oldest generation: $first" &&
+	exec 3<"$MNT/.backup" &&
+	for r in 1 2 3; do
+		big_rows "rewrite$r" 1 20000 >b.csv &&
+		cp b.csv "$MNT/big.csv" || exit 1
+	done &&
+	echo "now: $(ls "$DB.jetlog" | grep -c "\.log$") generations, newest $(ls "$DB.jetlog" | grep "\.log$" | sort | tail -n 1)" &&
+	test "$(ls "$DB.jetlog" | grep "\.log$" | sort | tail -n 1)" != "$first" &&
+	sleep 7 &&
+	test_equal "$first" "$(oldest_log)" "oldest generation while the backup is held" &&
+	exec 3<&- &&
+	big_rows rewrite4 1 20000 >b.csv &&
+	cp b.csv "$MNT/big.csv" &&
+	sleep 7 &&
+	test_equal "$first" "$(oldest_log)" "oldest generation after the backup was abandoned" &&
+	cat "$MNT/big.csv" >live.csv &&
+	rm -rf full && rsync -a "$MNT/.backup/" full/ &&
+	echo "after a complete backup: oldest $(oldest_log)" &&
+	test "$(oldest_log)" != "$first" &&
+	rm -rf restore-full && cp -a full restore-full &&
+	mount_at "restore-full/$NAME" "$MNT2" &&
+	cmp live.csv "$MNT2/big.csv" &&
+	umount_at "$MNT2"
+'
+
 test_expect_success 'unmount' '
 	umount_db
 '

@@ -31,15 +31,24 @@ struct jver {
 };
 
 /* The lock table: one entry per (tree, key) written since the oldest
- * snapshot. Keys are identified by a 64-bit hash of (objid, key bytes); a
- * collision can only cause a spurious WriteConflict, never a missed one. */
+ * snapshot. Keys are identified by their tree's objid and a 64-bit hash of
+ * (objid, key bytes): writers of different trees never meet here; within a
+ * tree a hash collision can only cause a spurious WriteConflict, never a
+ * missed one. */
 typedef struct lock_entry {
 	uint64_t hash;           /* 0 = empty slot, 1 = tombstone */
+	uint32_t objid;
 	struct jsess *owner;     /* live writer, or NULL when committed */
 	uint64_t commit_ver;     /* version that last committed the key (0: none known) */
 	uint64_t prev_commit_ver; /* while owned: the commit_ver it had, restored if the
 				   * owner rolls back (older snapshots must still conflict) */
 } lock_entry;
+
+/* A lock this transaction holds, to find its entry again at the end. */
+typedef struct lock_ref {
+	uint64_t hash;
+	uint32_t objid;
+} lock_ref;
 
 typedef struct lock_table {
 	pthread_mutex_t mu;
@@ -159,7 +168,7 @@ typedef struct txn_db {
 	size_t ndrops, cap_drops;
 	txn_page *pages;         /* open addressing, cap power of two */
 	size_t npages, cap_pages;
-	uint64_t *lock_hashes;   /* keys this transaction locked */
+	lock_ref *locks;         /* keys this transaction locked */
 	size_t nlocks, cap_locks;
 	txn_save saves[ENG_MAX_LEVELS + 2];
 	uint64_t writes;

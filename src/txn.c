@@ -63,9 +63,14 @@ void lock_table_destroy(lock_table *lt)
 static uint64_t key_hash(uint32_t objid, const void *key, size_t cb)
 {
 	/* Eight bytes at a time (multiply-xorshift), then a final mix; never 0
-	 * or 1. Keys are short, so this is a handful of multiplies. */
+	 * or 1. Keys are short, so this is a handful of multiplies. The objid
+	 * gets a round of its own: xored into the state beside the key's
+	 * first word, tables whose objids differ in the bits a key byte
+	 * cancels would collide on every such pair of keys. */
 	const uint8_t *p = key;
-	uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)objid << 32) ^ cb;
+	uint64_t h = (0x9E3779B97F4A7C15ull ^ objid) * 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 31;
+	h ^= cb;
 	while (cb >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
@@ -85,7 +90,7 @@ static uint64_t key_hash(uint32_t objid, const void *key, size_t cb)
 	return h < 2 ? h + 2 : h;
 }
 
-static lock_entry *lt_find(lock_table *lt, uint64_t h)
+static lock_entry *lt_find(lock_table *lt, uint64_t h, uint32_t objid)
 {
 	if (!lt->cap)
 		return NULL;
@@ -94,7 +99,7 @@ static lock_entry *lt_find(lock_table *lt, uint64_t h)
 		lock_entry *e = &lt->slots[i];
 		if (e->hash == LT_EMPTY)
 			return NULL;
-		if (e->hash == h)
+		if (e->hash == h && e->objid == objid)
 			return e;
 	}
 }
@@ -123,7 +128,7 @@ static JET_ERR lt_grow(lock_table *lt)
 	return JET_errSuccess;
 }
 
-static lock_entry *lt_insert(lock_table *lt, uint64_t h)
+static lock_entry *lt_insert(lock_table *lt, uint64_t h, uint32_t objid)
 {
 	size_t mask = lt->cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -132,6 +137,7 @@ static lock_entry *lt_insert(lock_table *lt, uint64_t h)
 			if (e->hash == LT_EMPTY)
 				lt->filled++;
 			e->hash = h;
+			e->objid = objid;
 			e->owner = NULL;
 			e->commit_ver = 0;
 			e->prev_commit_ver = 0;
@@ -173,17 +179,19 @@ static void lt_purge_locked(lock_table *lt, uint64_t oldest)
 	}
 }
 
-static JET_ERR txn_remember_lock(txn_db *p, uint64_t h)
+static JET_ERR txn_remember_lock(txn_db *p, uint64_t h, uint32_t objid)
 {
 	if (p->nlocks == p->cap_locks) {
 		size_t ncap = p->cap_locks ? p->cap_locks * 2 : 64;
-		uint64_t *n = jet_realloc(p->lock_hashes, ncap * sizeof(*n));
+		lock_ref *n = jet_realloc(p->locks, ncap * sizeof(*n));
 		if (!n)
 			return JET_errOutOfMemory;
-		p->lock_hashes = n;
+		p->locks = n;
 		p->cap_locks = ncap;
 	}
-	p->lock_hashes[p->nlocks++] = h;
+	p->locks[p->nlocks].hash = h;
+	p->locks[p->nlocks].objid = objid;
+	p->nlocks++;
 	return JET_errSuccess;
 }
 
@@ -194,7 +202,7 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 	lock_table *lt = &db->locks;
 	uint64_t h = key_hash(objid, key, cb);
 	pthread_mutex_lock(&lt->mu);
-	lock_entry *e = lt_find(lt, h);
+	lock_entry *e = lt_find(lt, h, objid);
 	if (e) {
 		if (e->owner == s)
 			goto HandleError;
@@ -214,10 +222,10 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 		}
 		if ((lt->filled + 1) * 4 >= lt->cap * 3)
 			Call(lt_grow(lt));
-		e = lt_insert(lt, h);
+		e = lt_insert(lt, h, objid);
 		e->owner = s;
 	}
-	err = txn_remember_lock(p, h);
+	err = txn_remember_lock(p, h, objid);
 	if (err < 0) {
 		lt_remove(lt, e);
 		goto HandleError;
@@ -237,7 +245,7 @@ static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 	uint64_t oldest = commit_ver ? oldest_pinned(p->db) : 0;
 	pthread_mutex_lock(&lt->mu);
 	for (size_t i = 0; i < p->nlocks; i++) {
-		lock_entry *e = lt_find(lt, p->lock_hashes[i]);
+		lock_entry *e = lt_find(lt, p->locks[i].hash, p->locks[i].objid);
 		if (!e || e->owner != s)
 			continue;
 		if (commit_ver && commit_ver > oldest) {
@@ -374,7 +382,7 @@ static void part_free(txn_db *p)
 	jet_free(p->trees);
 	jet_free(p->drops);
 	jet_free(p->pages);
-	jet_free(p->lock_hashes);
+	jet_free(p->locks);
 	for (int i = 0; i < ENG_MAX_LEVELS + 2; i++)
 		jet_free(p->saves[i].trees);
 	memset(p, 0, sizeof(*p));

@@ -568,6 +568,7 @@ struct jfs_writer {
 	jfs_stage *st;
 	bool dirty;     /* written since the last successful commit */
 	JET_ERR failed; /* sticky write-time error */
+	uint64_t mtime_ns; /* utimes since the last write: the next apply's change time */
 	/* incremental checking */
 	jfs_table *t; /* definition at open; NULL: no such table */
 	bool inc_on;
@@ -680,6 +681,7 @@ JET_ERR jfs_writer_write(jfs_writer *w, uint64_t off, const char *buf, size_t si
 	}
 	CallR(jfs_stage_write(w->st, off, buf, size));
 	w->dirty = true;
+	w->mtime_ns = 0; /* a write after utimes: the commit's time, as for a file */
 	return JET_errSuccess;
 }
 
@@ -696,6 +698,7 @@ JET_ERR jfs_writer_truncate(jfs_writer *w, uint64_t size)
 		return JET_errInvalidParameter;
 	CallR(jfs_stage_truncate(w->st, size));
 	w->dirty = true;
+	w->mtime_ns = 0;
 	if (size == 0) {
 		/* A fresh start: earlier errors are gone with their bytes. */
 		w->failed = JET_errSuccess;
@@ -712,7 +715,15 @@ uint64_t jfs_writer_size(const jfs_writer *w)
 }
 
 static JET_ERR apply_stage(jfs *fs, jfs_sess *s, const char *table, jfs_stage *st,
-			   enum jfs_write_mode mode);
+			   enum jfs_write_mode mode, uint64_t mtime_ns);
+
+JET_ERR jfs_writer_set_mtime(jfs_writer *w, uint64_t mtime_ns)
+{
+	if (!w)
+		return JET_errInvalidParameter;
+	w->mtime_ns = mtime_ns;
+	return JET_errSuccess;
+}
 
 JET_ERR jfs_writer_commit(jfs_writer *w)
 {
@@ -722,8 +733,9 @@ JET_ERR jfs_writer_commit(jfs_writer *w)
 		return w->failed;
 	if (!w->dirty)
 		return JET_errSuccess;
-	CallR(apply_stage(w->fs, w->s, w->table, w->st, w->mode));
+	CallR(apply_stage(w->fs, w->s, w->table, w->st, w->mode, w->mtime_ns));
 	w->dirty = false;
+	w->mtime_ns = 0;
 	if (w->mode == JFS_APPEND) {
 		/* Those rows are in: a later flush must not insert them again. */
 		if (w->t == NULL)
@@ -746,11 +758,12 @@ void jfs_writer_close(jfs_writer *w)
 	free(w);
 }
 
-JET_ERR jfs_apply_text(jfs *fs, jfs_sess *s, const char *table, jfs_stage *text)
+JET_ERR jfs_apply_text(jfs *fs, jfs_sess *s, const char *table, jfs_stage *text,
+		       uint64_t mtime_ns)
 {
 	if (!table || !text)
 		return JET_errInvalidParameter;
-	return apply_stage(fs, s, table, text, JFS_REPLACE);
+	return apply_stage(fs, s, table, text, JFS_REPLACE, mtime_ns);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1258,7 +1271,7 @@ static void apply_free(apply *a)
 }
 
 static JET_ERR apply_stage(jfs *fs, jfs_sess *s, const char *table, jfs_stage *st,
-			   enum jfs_write_mode mode)
+			   enum jfs_write_mode mode, uint64_t mtime_ns)
 {
 	JET_ERR err = JET_errSuccess;
 	bool inTxn = false;
@@ -1323,14 +1336,17 @@ static JET_ERR apply_stage(jfs *fs, jfs_sess *s, const char *table, jfs_stage *s
 		logged = true;
 		goto HandleError;
 	}
-	if (a.nchanged == 0 && !a.created) {
+	if (a.nchanged == 0 && !a.created && !mtime_ns) {
 		err = JET_errSuccess; /* nothing changed: nothing to commit */
 		goto HandleError;
 	}
 	if (a.aux == JET_tableidNil)
 		Call(JetOpenTable(a.ses, s->dbid, table, NULL, 0, 0, &a.aux));
 	Call(JetAddTableCounter(a.ses, a.aux, JFS_COUNTER_BYTES, a.dbytes));
-	Call(JetAddTableCounter(a.ses, a.aux, JFS_COUNTER_MODS, 1));
+	if (mtime_ns) /* cp -p, rsync: the time they set, not the commit's */
+		Call(jfs_table_set_mtime(a.ses, a.aux, mtime_ns));
+	else
+		Call(JetAddTableCounter(a.ses, a.aux, JFS_COUNTER_MODS, 1));
 	nchanged = a.nchanged;
 	apply_free(&a);
 	memset(&a, 0, sizeof(a));

@@ -633,6 +633,14 @@ static void size_store(const JET_TABLESTATE *st, uint64_t size)
 	pthread_mutex_unlock(&g_sizes_mu);
 }
 
+JET_ERR jfs_table_set_mtime(JET_SESID ses, JET_TABLEID tableid, uint64_t mtime_ns)
+{
+	JET_ERR err = JetSetTableChangedTime(ses, tableid, mtime_ns);
+	if (err < 0)
+		return err;
+	return JetAddTableCounter(ses, tableid, JFS_COUNTER_MODS, 1);
+}
+
 JET_ERR jfs_table_stat(jfs *fs, jfs_sess *s, const jfs_table *t, JET_TABLEID tableid, jfs_stat *out)
 {
 	JET_TABLESTATE st;

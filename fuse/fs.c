@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,9 @@ typedef struct ofile {
 	bool truncated; /* OF_WRITE: opened with O_TRUNC */
 	bool trunc_pending; /* OF_WRITE: opened with O_TRUNC, flushed before any write */
 	JET_ERR failed; /* OF_WRITE: the last apply's error, until the next write */
+	/* OF_WRITE: a utimes on the file (futimens gives no handle) since the
+	 * last write, for the apply to record; 0 none */
+	_Atomic uint64_t mtime_ns;
 	char table[JET_cbNameMost + 1];
 	pid_t pid;
 	unsigned bk_index; /* OF_BACKUP: the file of the backup (holds a reference) */
@@ -470,6 +474,11 @@ static void bk_logs_name(char *out, size_t cb)
 
 /* Name of the table of a CSV/SCHEMA inode in v, or ObjectNotFound (also
  * for a hidden table's file). */
+static uint64_t ts_ns(struct timespec t)
+{
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 static JET_ERR table_of_ino(vctx *v, fuse_ino_t ino, char *name)
 {
 	unsigned long objid = JFS_INO_ID(ino);
@@ -1594,6 +1603,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 	switch (o->kind) {
 	case OF_WRITE:
+		atomic_store(&o->mtime_ns, 0);
 		pthread_mutex_lock(&o->s->mu);
 		err = jfs_writer_write(o->w, (uint64_t)off, buf, size);
 		o->written = true;
@@ -1690,13 +1700,14 @@ static JET_ERR of_commit(ofile *o, bool final)
 				o->trunc_pending = true;
 			return JET_errSuccess;
 		}
+		uint64_t mtime_ns = atomic_load(&o->mtime_ns);
 		pthread_mutex_lock(&o->s->mu);
 		/* a failed apply is not retried by a later flush or the release
 		 * unless more was written: close(2) said it failed, so it must
 		 * not be committed behind the caller's back */
 		if (o->failed < 0)
 			err = o->failed;
-		else
+		else if (!mtime_ns || (err = jfs_writer_set_mtime(o->w, mtime_ns)) >= 0)
 			err = jfs_writer_commit(o->w);
 		o->failed = err < 0 ? err : JET_errSuccess;
 		pthread_mutex_unlock(&o->s->mu);
@@ -2189,7 +2200,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 			objid = sc->hides;
 		} else if (kind == JFS_K_DIR) {
 			if ((err = view_enter(view, false, &v)) >= 0) {
-				err = jfs_apply_text(g_st->fs, v.s, ntable, sc->st);
+				/* rsync's temp file carries the time it set */
+				pthread_mutex_lock(&g_st->mu);
+				uint64_t mtime_ns = ts_ns(sc->mtime);
+				pthread_mutex_unlock(&g_st->mu);
+				err = jfs_apply_text(g_st->fs, v.s, ntable, sc->st, mtime_ns);
 				if (err >= 0)
 					err = jfs_table_objid(v.s, ntable, &objid, NULL);
 				view_leave(&v, false);
@@ -2328,6 +2343,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t kino, struct stat *attr, int t
 			}
 			pthread_mutex_unlock(&g_st->mu);
 		} else if (kind == JFS_K_CSV && o && o->kind == OF_WRITE) {
+			atomic_store(&o->mtime_ns, 0);
 			pthread_mutex_lock(&o->s->mu);
 			err = jfs_writer_truncate(o->w, size);
 			o->written = true;
@@ -2399,18 +2415,23 @@ static void op_setattr(fuse_req_t req, fuse_ino_t kino, struct stat *attr, int t
 					err = JetOpenTable(v.s->sesid, v.s->dbid, table, NULL, 0, 0,
 							   &tid);
 				if (err >= 0)
-					err = JetSetTableChangedTime(
-					    v.s->sesid, tid,
-					    (unsigned long long)t.tv_sec * 1000000000ull +
-						(unsigned long long)t.tv_nsec);
+					err = jfs_table_set_mtime(v.s->sesid, tid, ts_ns(t));
 				if (tid)
 					JetCloseTable(v.s->sesid, tid);
 				JET_ERR cerr = view_leave(&v, err >= 0);
 				if (err >= 0)
 					err = cerr;
 			}
-			if (err >= 0)
+			if (err >= 0) {
+				/* cp -p: futimens before close, whose apply
+				 * would stamp its own time */
+				pthread_mutex_lock(&g_st->mu);
+				for (ofile *w = g_st->ofiles; w; w = w->next)
+					if (w->kind == OF_WRITE && w->ino == ino)
+						atomic_store(&w->mtime_ns, ts_ns(t));
+				pthread_mutex_unlock(&g_st->mu);
 				invalidate(ino);
+			}
 		} else if (kind == JFS_K_SCRATCH) {
 			pthread_mutex_lock(&g_st->mu);
 			scratch *sc = scratch_by_id(JFS_INO_ID(ino));

@@ -19,7 +19,11 @@
  * (objid, cModifications)).
  *
  * Times. st_mtime of a table file is JET_TABLESTATE.changedNs; utimes sets
- * it with JetSetTableChangedTime in its own transaction.
+ * it with JetSetTableChangedTime (jfs_table_set_mtime) in its own
+ * transaction and, when the file is open for writing, again in the
+ * transaction that applies what was written (so cp -p and rsync -a keep
+ * their time); a rename of a scratch file onto a table gives the table the
+ * scratch's mtime, as a rename keeps a file's.
  *
  * Concurrency. The FUSE loop is multi-threaded. A JET session serves one
  * call at a time: every jfs_sess has a mutex that its users hold across
@@ -124,6 +128,10 @@ typedef struct jfs_stat {
 } jfs_stat;
 JET_ERR jfs_table_stat(jfs *fs, jfs_sess *s, const jfs_table *t, JET_TABLEID tableid,
 		       jfs_stat *out);
+/* In s's transaction, table open as tableid for writing: the commit records
+ * mtime_ns (unix ns) as the table's change time, counted as a jetfs commit
+ * (counter 1), so the size stays exact without rendering. */
+JET_ERR jfs_table_set_mtime(JET_SESID ses, JET_TABLEID tableid, uint64_t mtime_ns);
 
 /* ---- tread.c: reading a table as CSV ---- */
 
@@ -181,11 +189,17 @@ uint64_t jfs_writer_size(const jfs_writer *w);
  * 65001, hidden key) if it does not exist, unless a pending schema says
  * otherwise. */
 JET_ERR jfs_writer_commit(jfs_writer *w);
+/* utimes while open: the next jfs_writer_commit that applies something
+ * records mtime_ns as the table's change time; a later write or truncate
+ * forgets it (the commit's own time, as for a file). */
+JET_ERR jfs_writer_set_mtime(jfs_writer *w, uint64_t mtime_ns);
 void jfs_writer_close(jfs_writer *w);
 
 /* Applies a whole staged text to a table in session s (used for rename of
- * a scratch file onto t.csv). Same rules as jfs_writer_commit. */
-JET_ERR jfs_apply_text(jfs *fs, jfs_sess *s, const char *table, jfs_stage *text);
+ * a scratch file onto t.csv). Same rules as jfs_writer_commit; mtime_ns
+ * (unless 0) becomes the table's change time even if no row changed. */
+JET_ERR jfs_apply_text(jfs *fs, jfs_sess *s, const char *table, jfs_stage *text,
+		       uint64_t mtime_ns);
 
 /* ---- schema.c: .schema/NAME ---- */
 

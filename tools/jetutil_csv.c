@@ -478,7 +478,7 @@ static JET_ERR import_csv(ju_mount *m, jfs_sess *s, const char *path, const char
 		*pdone += (uint64_t)r;
 		ju_progress_set(pr, *pdone);
 	}
-	err = jfs_apply_text(&m->fs, s, table, st);
+	err = jfs_apply_text(&m->fs, s, table, st, 0);
 	if (err < 0) {
 		/* apply.c said which line and why (jetfs: TABLE: line N: ...) */
 		ju_jet_err(err, "%s: not imported", path);

@@ -29,6 +29,18 @@ test_expect_success RSYNC 'rsync -a into the mount keeps mtimes; a second rsync 
 	! grep "^[<>]f" changes
 '
 
+test_expect_success 'the times survive a remount' '
+	umount_db &&
+	mount_db &&
+	test_equal "$(stat -c %Y data.csv)" "$(stat -c %Y "$MNT/w.csv")" "mtime after a remount"
+'
+
+test_expect_success 'touch of a table sets its mtime; its size stays exact' '
+	touch -d "2021-06-01 12:00:00 UTC" "$MNT/w.csv" &&
+	test_equal "$(date -d "2021-06-01 12:00:00 UTC" +%s)" "$(stat -c %Y "$MNT/w.csv")" "mtime after touch" &&
+	test_equal "$(stat -c %s data.csv)" "$(stat -c %s "$MNT/w.csv")" "size after touch"
+'
+
 test_expect_success 'unmount' '
 	umount_db
 '

@@ -306,8 +306,16 @@ static void inval_push(fuse_ino_t ino, fuse_ino_t parent, const char *name)
 	pthread_mutex_unlock(&g_st->mu);
 }
 
+/* The kernel's attributes of ino are stale (a commit changed its size or
+ * time). They are dropped before the caller replies: a stat right after
+ * `echo commit > ctl` or close(2) must not see the cached size. That is
+ * safe from inside any request, as it touches no page (an attribute-only
+ * notification takes no page lock). Cached pages (a MAP_PRIVATE mmap; reads
+ * use direct I/O) go through the queue. */
 static void invalidate(fuse_ino_t ino)
 {
+	if (g_st->se)
+		(void)fuse_lowlevel_notify_inval_inode(g_st->se, ino, -1, 0);
 	inval_push(ino, 0, NULL);
 }
 

@@ -54,7 +54,7 @@ test_expect_success 'rm inside a session stays inside until commit' '
 	{ ! test -e "$MNT/n.csv" || { echo "n.csv still in the root after commit"; false; }; }
 '
 
-test_expect_success 'a read in the root right after a session commits sees the new length, every time' '
+test_expect_success 'a read in the root right after a session commits sees the new length and size, every time' '
 	make_table c k:Long:key:notnull v:LongText:cp=65001 &&
 	printf "k,v\n1,a\n" >"$MNT/c.csv" &&
 	echo rollback >"$S/a/ctl" &&
@@ -63,8 +63,10 @@ test_expect_success 'a read in the root right after a session commits sees the n
 		i=$((i + 1))
 		awk -v n=$((i % 7 + 1)) -v i=$i "BEGIN { print \"k,v\"; for (j = 1; j <= n; j++) printf \"%d,v%d\\n\", j, i }" >exp &&
 		cat "$MNT/c.csv" >/dev/null &&
+		stat -c %s "$MNT/c.csv" >/dev/null &&
 		cat exp >"$S/a/c.csv" &&
 		echo commit >"$S/a/ctl" &&
+		test_equal "$(wc -c <exp)" "$(stat -c %s "$MNT/c.csv")" "st_size right after the commit, round $i" &&
 		cat "$MNT/c.csv" >got &&
 		test_cmp exp got || { echo "round $i"; exit 1; }
 	done

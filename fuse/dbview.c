@@ -641,6 +641,46 @@ JET_ERR jfs_table_set_mtime(JET_SESID ses, JET_TABLEID tableid, uint64_t mtime_n
 	return JetAddTableCounter(ses, tableid, JFS_COUNTER_MODS, 1);
 }
 
+/* The byte length of t's data rows as s sees them, found by rendering
+ * every record (a cursor of its own: the caller's keeps its position). */
+static JET_ERR render_bytes(jfs_sess *s, const jfs_table *t, uint64_t *prows)
+{
+	JET_TABLEID dup = 0;
+	jfs_rowbuf rb;
+	csv_buf row;
+	size_t cb;
+	uint64_t rows = 0;
+	JET_ERR err;
+
+	if ((err = jfs_rowbuf_init(&rb, t)) < 0)
+		return err;
+	csv_buf_init(&row);
+	err = JetOpenTable(s->sesid, s->dbid, t->name, NULL, 0,
+			   JET_bitTableReadOnly | JET_bitTableSequential, &dup);
+	if (err >= 0) {
+		for (err = JetMove(s->sesid, dup, JET_MoveFirst, 0); err >= 0;
+		     err = JetMove(s->sesid, dup, JET_MoveNext, 0)) {
+			row.len = 0;
+			if ((err = jfs_rowbuf_render(&rb, s->sesid, dup, &row, &cb)) < 0)
+				break;
+			rows += cb;
+		}
+		if (err == JET_errNoCurrentRecord)
+			err = JET_errSuccess;
+		JetCloseTable(s->sesid, dup);
+	}
+	csv_buf_free(&row);
+	jfs_rowbuf_free(&rb);
+	*prows = rows;
+	return err;
+}
+
+static bool counters_exact(const JET_TABLESTATE *st)
+{
+	return (unsigned long long)st->rgCounter[JFS_COUNTER_MODS] == st->cModifications &&
+	       st->rgCounter[JFS_COUNTER_BYTES] >= 0;
+}
+
 JET_ERR jfs_table_stat(jfs *fs, jfs_sess *s, const jfs_table *t, JET_TABLEID tableid, jfs_stat *out)
 {
 	JET_TABLESTATE st;
@@ -655,39 +695,79 @@ JET_ERR jfs_table_stat(jfs *fs, jfs_sess *s, const jfs_table *t, JET_TABLEID tab
 	out->objid = st.objidTable;
 	out->mtime.tv_sec = (time_t)(st.changedNs / 1000000000ull);
 	out->mtime.tv_nsec = (long)(st.changedNs % 1000000000ull);
-	if ((unsigned long long)st.rgCounter[JFS_COUNTER_MODS] == st.cModifications &&
-	    st.rgCounter[JFS_COUNTER_BYTES] >= 0) {
+	if (counters_exact(&st)) {
 		rows = (uint64_t)st.rgCounter[JFS_COUNTER_BYTES];
 	} else if (!size_lookup(&st, &rows)) {
-		JET_TABLEID dup = 0;
-		jfs_rowbuf rb;
-		csv_buf row;
-		size_t cb;
-
-		if ((err = jfs_rowbuf_init(&rb, t)) < 0)
-			return err;
-		csv_buf_init(&row);
-		/* a cursor of its own: the caller's keeps its position */
-		err = JetOpenTable(s->sesid, s->dbid, t->name, NULL, 0,
-				   JET_bitTableReadOnly | JET_bitTableSequential, &dup);
-		if (err >= 0) {
-			for (err = JetMove(s->sesid, dup, JET_MoveFirst, 0); err >= 0;
-			     err = JetMove(s->sesid, dup, JET_MoveNext, 0)) {
-				row.len = 0;
-				if ((err = jfs_rowbuf_render(&rb, s->sesid, dup, &row, &cb)) < 0)
-					break;
-				rows += cb;
-			}
-			if (err == JET_errNoCurrentRecord)
-				err = JET_errSuccess;
-			JetCloseTable(s->sesid, dup);
-		}
-		csv_buf_free(&row);
-		jfs_rowbuf_free(&rb);
-		if (err < 0)
+		if ((err = render_bytes(s, t, &rows)) < 0)
 			return err;
 		size_store(&st, rows);
 	}
 	out->size = t->header_len + rows;
 	return JET_errSuccess;
+}
+
+/* One table's counters made exact, in a transaction of its own. *pfixed is
+ * set when they were not. */
+static JET_ERR repair_one(jfs_sess *s, const char *name, bool *pfixed)
+{
+	JET_ERR err;
+	jfs_table *t = NULL;
+	JET_TABLEID tid = JET_tableidNil;
+	JET_TABLESTATE st;
+	uint64_t rows;
+
+	*pfixed = false;
+	if ((err = JetBeginTransaction(s->sesid)) < 0)
+		return err;
+	Call(jfs_table_load(s, name, &t));
+	Call(JetOpenTable(s->sesid, s->dbid, name, NULL, 0, 0, &tid));
+	memset(&st, 0, sizeof(st));
+	st.cbStruct = sizeof(st);
+	Call(JetGetTableState(s->sesid, tid, &st));
+	if (counters_exact(&st))
+		goto out;
+	Call(render_bytes(s, t, &rows));
+	Call(JetAddTableCounter(s->sesid, tid, JFS_COUNTER_BYTES,
+				(long long)rows - st.rgCounter[JFS_COUNTER_BYTES]));
+	/* this commit adds one to cModifications too */
+	Call(JetAddTableCounter(s->sesid, tid, JFS_COUNTER_MODS,
+				(long long)st.cModifications + 1 - st.rgCounter[JFS_COUNTER_MODS]));
+	JetCloseTable(s->sesid, tid);
+	tid = JET_tableidNil;
+	Call(JetCommitTransaction(s->sesid, 0));
+	*pfixed = true;
+	jfs_table_put(t);
+	return JET_errSuccess;
+out:
+	if (tid != JET_tableidNil)
+		JetCloseTable(s->sesid, tid);
+	if (t)
+		jfs_table_put(t);
+	(void)JetRollback(s->sesid, 0);
+	return err;
+}
+
+JET_ERR jfs_sizes_repair(jfs *fs, jfs_sess *s, unsigned long *pfixed)
+{
+	char **names = NULL;
+	size_t n = 0;
+	JET_ERR err, first = JET_errSuccess;
+
+	*pfixed = 0;
+	if ((err = jfs_list_tables(s, &names, &n)) < 0)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		bool fixed;
+		err = repair_one(s, names[i], &fixed);
+		if (err < 0) {
+			/* the size is still found by rendering: not fatal */
+			jfs_log(fs, names[i], 0, "size not recounted: %s", JetErrorDescription(err));
+			if (first >= 0)
+				first = err;
+		} else if (fixed) {
+			(*pfixed)++;
+		}
+	}
+	jfs_free_names(names, n);
+	return first;
 }

@@ -1782,14 +1782,17 @@ static JET_ERR create_empty_table(unsigned view, const char *table, unsigned lon
 	if ((err = view_enter(view, true, &v)) < 0)
 		return err;
 	err = JetCreateTable(v.s->sesid, v.s->dbid, table, 0, 0, &tid);
+	if (err >= 0) /* a jetfs commit: counters exact (jetfs.h "Sizes") */
+		err = JetAddTableCounter(v.s->sesid, tid, JFS_COUNTER_MODS, 1);
 	if (err >= 0) {
 		JET_TABLESTATE st;
 		memset(&st, 0, sizeof(st));
 		st.cbStruct = sizeof(st);
 		err = JetGetTableState(v.s->sesid, tid, &st);
 		*pobjid = st.objidTable;
-		JetCloseTable(v.s->sesid, tid);
 	}
+	if (tid)
+		JetCloseTable(v.s->sesid, tid);
 	JET_ERR cerr = view_leave(&v, err >= 0);
 	return err < 0 ? err : cerr;
 }

@@ -128,6 +128,13 @@ typedef struct jfs_stat {
 } jfs_stat;
 JET_ERR jfs_table_stat(jfs *fs, jfs_sess *s, const jfs_table *t, JET_TABLEID tableid,
 		       jfs_stat *out);
+/* Makes every table's counters exact (see "Sizes"), one transaction per
+ * table whose counter 1 differs from its cModifications (another program
+ * changed it): its rows are rendered once and the counters set, so its
+ * st_size needs no rendering from then on. Run at mount (not -o ro).
+ * *pfixed: tables recounted. A table that fails is logged and skipped; the
+ * first such error is returned. */
+JET_ERR jfs_sizes_repair(jfs *fs, jfs_sess *s, unsigned long *pfixed);
 /* In s's transaction, table open as tableid for writing: the commit records
  * mtime_ns (unix ns) as the table's change time, counted as a jetfs commit
  * (counter 1), so the size stays exact without rendering. */

@@ -220,6 +220,27 @@ static JET_ERR start_engine(jfs *fs, bool create)
 	return err;
 }
 
+/* Tables another program changed have sizes found by rendering; recount
+ * them now, so that every st_size is exact without rendering (an error
+ * only leaves those sizes to be rendered, so the mount goes on). */
+static void repair_sizes(jfs *fs)
+{
+	jfs_sess *s;
+	unsigned long fixed = 0;
+	JET_ERR err = jfs_sess_new(fs, false, &s);
+
+	if (err >= 0) {
+		err = jfs_sizes_repair(fs, s, &fixed);
+		jfs_sess_free(s);
+	}
+	if (err < 0)
+		fprintf(stderr, "jetfs: %s: recounting table sizes: %s\n", fs->db_path,
+			JetErrorDescription(err));
+	if (fixed)
+		fprintf(stderr, "jetfs: %s: recounted the sizes of %lu table%s changed outside jetfs\n",
+			fs->db_path, fixed, fixed == 1 ? "" : "s");
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -320,6 +341,8 @@ int main(int argc, char *argv[])
 	engine = true;
 	if (start_engine(&fs, o.create != 0) < 0)
 		goto out;
+	if (!fs.readonly)
+		repair_sizes(&fs);
 	if (!(se = jfs_fs_new(&fs, &args))) {
 		fprintf(stderr, "jetfs: cannot start the FUSE session\n");
 		goto out;

@@ -1400,7 +1400,14 @@ JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS
 /* Records */
 /* Start an insert (JET_prepInsert, JET_prepInsertCopy) or a replace of the
  * current record (JET_prepReplace, ...NoLock), or cancel one
- * (JET_prepCancel). Already prepared: JET_errAlreadyPrepared. */
+ * (JET_prepCancel). Already prepared: JET_errAlreadyPrepared. A replace may
+ * not change the primary key (JetUpdate: JET_errRecordPrimaryChanged);
+ * JET_prepInsertCopyDeleteOriginal does that: a copy of the current record
+ * (keeping its autoincrement value and long values) inserted, with the
+ * caller's changes, and the original deleted, in one step (on a temporary
+ * table: JET_errIllegalOperation). A JET_bitColumnVersion column is 0 in a
+ * new record and one more than the record's in a replace, from here on (so
+ * JET_bitRetrieveCopy sees it). */
 JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, unsigned long prep);
 /* Set a column in the record being prepared. cbData 0 with no bits sets
  * NULL; JET_bitSetZeroLength sets an empty value. Long values: append,
@@ -1439,12 +1446,20 @@ JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmar
 			   const JET_GRBIT grbit);
 /* Delete the current record; the cursor stays between its neighbours. */
 JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
-/* Add *pv to a JET_bitColumnEscrowUpdate column atomically, optionally
- * returning the old value. In a transaction only (JET_errNotInTransaction).
- * libjet: a locked read-modify-write of the record, so two transactions
- * updating one record's escrow column conflict (JET_errWriteConflict) where
- * ESE lets both go on; JET_bitEscrowNoRollback is accepted, the change is
- * transacted all the same. */
+/* Add *pv (cbMax 4 or 8, the column's size) to a JET_bitColumnEscrowUpdate
+ * column of the current record, optionally returning the value before (as
+ * this transaction sees it). In a transaction only (JET_errNotInTransaction).
+ * As in ESE, transactions adding to the same record's escrow column at the
+ * same time do not conflict: each sees its own additions, and at commit its
+ * delta is added to the committed value, so every committed delta counts.
+ * A locked write of the record (JetPrepareUpdate replace, JetDelete,
+ * JetGetLock) conflicts with escrow deltas of other transactions pending or
+ * committed after its snapshot, and an escrow update with a locked write of
+ * the record pending or committed after its snapshot (JET_errWriteConflict).
+ * libjet: the first escrow update of a record whose column is NULL (its
+ * default showing) and every escrow update of an indexed escrow column are
+ * locked read-modify-writes; JET_bitEscrowNoRollback is accepted, the change
+ * is transacted all the same. */
 JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid,
 				JET_COLUMNID columnid, void *pv, unsigned long cbMax,
 				void *pvOld, unsigned long cbOldMax,

@@ -9,11 +9,14 @@
  *  - JetGetLock(JET_bitReadLock) takes no lock: the engine has no shared
  *    locks, and snapshot isolation already keeps the record as the
  *    transaction read it; only JET_bitWriteLock locks (eng_lock);
- *  - JetEscrowUpdate is a locked read-modify-write: the engine has no
- *    commuting deltas on record columns, so two transactions updating the
- *    same escrow column of the same record conflict (JET_errWriteConflict)
- *    where ESE would let both go on. JET_bitEscrowNoRollback is accepted
- *    and the delta is transacted all the same.
+ *  - JetEscrowUpdate takes no write lock when the column is stored in the
+ *    record and in no index (eng_escrow_put): concurrent transactions add
+ *    to the same record's counter and all their deltas count at commit, as
+ *    in ESE. The first escrow update of a record whose column is still
+ *    NULL (its default showing) stores the value, which changes the
+ *    record's layout: that one is a locked read-modify-write, as is every
+ *    update of an indexed escrow column. JET_bitEscrowNoRollback is
+ *    accepted and the delta is transacted all the same.
  */
 #include "cursor.h"
 
@@ -144,6 +147,28 @@ JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid)
 	return ccall_leave(&cc, err);
 }
 
+/* Where the escrow column's bytes are in rec, when an escrow delta may be
+ * applied to them in place: stored (not NULL), little-endian, in no index
+ * (an index entry cannot be merged). */
+static bool escrow_in_place(const tbl_def *td, const tbl_column *col, const uint8_t *rec,
+			    size_t cbRec, size_t *pib)
+{
+	const void *pv;
+	size_t cb;
+	uint32_t i, j;
+
+	for (i = 0; i < td->nidx; i++)
+		for (j = 0; j < td->idx[i].nseg; j++)
+			if (&td->cols[td->idx[i].seg[j].icol] == col)
+				return false;
+	if (rec_retrieve(&td->schema, rec, cbRec, col->rc.columnid, 1, &pv, &cb) !=
+		JET_errSuccess ||
+	    cb != col->rc.cbFixed || (const uint8_t *)pv < rec)
+		return false;
+	*pib = (size_t)((const uint8_t *)pv - rec);
+	return *pib + cb <= cbRec;
+}
+
 JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid,
 				void *pv, unsigned long cbMax, void *pvOld, unsigned long cbOldMax,
 				unsigned long *pcbOldActual, JET_GRBIT grbit)
@@ -159,7 +184,8 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
 	uint8_t newv[8];
 	rec_edit *e = NULL;
 	const uint8_t *rec;
-	size_t cbRec;
+	uint8_t *recNew = NULL;
+	size_t cbRec, ib = 0;
 	bool nested = false;
 
 	CallR(ccall_enter(sesid, tableid, &cc));
@@ -222,10 +248,22 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
 		sum = (int64_t)((uint64_t)old + (uint64_t)delta);
 		memcpy(newv, &sum, 8);
 	}
-	Call(rec_edit_begin(&c->td->schema, c->rec, c->cbRec, &e));
-	Call(rec_edit_set(e, columnid, 1, newv, cbMax, 0, 0));
-	Call(rec_edit_encode(e, &rec, &cbRec));
-	Call(tbl_replace(&cc.r, c->td, c->pk, c->cbPk, c->rec, c->cbRec, rec, cbRec));
+	if (escrow_in_place(c->td, col, c->rec, c->cbRec, &ib)) {
+		/* Same bytes but the counter: a delta other transactions'
+		 * deltas commute with. */
+		recNew = jet_malloc(c->cbRec);
+		if (!recNew)
+			Error(JET_errOutOfMemory);
+		memcpy(recNew, c->rec, c->cbRec);
+		memcpy(recNew + ib, newv, cbMax);
+		Call(eng_escrow_put(cc.s->eng, c->db, c->td->objid, c->pk, c->cbPk, recNew,
+				    c->cbRec, ib, (unsigned)cbMax));
+	} else {
+		Call(rec_edit_begin(&c->td->schema, c->rec, c->cbRec, &e));
+		Call(rec_edit_set(e, columnid, 1, newv, cbMax, 0, 0));
+		Call(rec_edit_encode(e, &rec, &cbRec));
+		Call(tbl_replace(&cc.r, c->td, c->pk, c->cbPk, c->rec, c->cbRec, rec, cbRec));
+	}
 	Call(eng_txn_commit(cc.s->eng, 0));
 	nested = false;
 	c->rec_view = 0;
@@ -241,6 +279,7 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
 		*pcbOldActual = cbMax;
 HandleError:
 	rec_edit_free(e);
+	jet_free(recNew);
 	if (nested) {
 		if (eng_txn_level(cc.s->eng) == level)
 			(void)eng_txn_rollback(cc.s->eng, false);

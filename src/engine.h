@@ -198,6 +198,21 @@ JET_ERR eng_del(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey
 JET_ERR eng_put_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
 			 const void *val, size_t cbVal, int bt_flags);
 JET_ERR eng_del_unlocked(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
+/*
+ * Escrow (ESE's JET_bitColumnEscrowUpdate): writes val, which differs from
+ * the key's value as the transaction sees it only in the little-endian
+ * counter of width bytes (4 or 8) at offset ib, without the write lock.
+ * Other transactions may do the same to the key at the same time; at commit
+ * each one's value is the committed value with the counter advanced by what
+ * the transaction added (a merge), so concurrent increments all count.
+ * Conflicts (JET_errWriteConflict): the key locked by another transaction,
+ * or committed by a locked write after the snapshot; and a later lock of
+ * the key by another transaction while escrow deltas on it are pending or
+ * committed after its snapshot. When this transaction holds the lock
+ * already the write is an ordinary locked one.
+ */
+JET_ERR eng_escrow_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       const void *val, size_t cbVal, size_t ib, unsigned width);
 /* Takes the write lock without writing (prepReplace, JetGetLock). */
 JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
 /* A new empty tree, visible to this transaction only until commit. */

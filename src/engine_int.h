@@ -42,6 +42,10 @@ typedef struct lock_entry {
 	uint64_t commit_ver;     /* version that last committed the key (0: none known) */
 	uint64_t prev_commit_ver; /* while owned: the commit_ver it had, restored if the
 				   * owner rolls back (older snapshots must still conflict) */
+	uint64_t excl_ver;       /* version that last committed the key as its owner
+				  * (escrow commits leave it): an escrow update of
+				  * an older snapshot conflicts */
+	uint32_t escrows;        /* live transactions holding escrow deltas on it */
 } lock_entry;
 
 /* A lock this transaction holds, to find its entry again at the end. */
@@ -158,6 +162,19 @@ typedef struct txn_save {
 	txn_tree *trees;         /* copies of trees[0..ntrees) at the level's begin */
 } txn_save;
 
+/* A key the transaction changed by escrow deltas only (eng_escrow_put):
+ * at a merge commit its value is the committed one with each range
+ * advanced by what the transaction added to it. */
+typedef struct txn_escrow {
+	uint64_t hash; /* the lock-table hash of (objid, key) */
+	uint32_t objid;
+	uint32_t cbKey;
+	uint8_t *key;
+	uint32_t *ranges; /* offset << 8 | width (4 or 8) */
+	uint32_t nranges;
+	bool dead; /* upgraded to an exclusive lock: the value is the transaction's */
+} txn_escrow;
+
 /* A transaction's part in one database. */
 typedef struct txn_db {
 	jdb *db;
@@ -170,6 +187,10 @@ typedef struct txn_db {
 	size_t npages, cap_pages;
 	lock_ref *locks;         /* keys this transaction locked */
 	size_t nlocks, cap_locks;
+	txn_escrow *escrows;     /* keys it holds escrow deltas on */
+	uint32_t nescrows, cap_escrows;
+	uint32_t *esc_index;     /* open addressing: escrows index + 1, 0 empty */
+	uint32_t cap_esc_index;  /* power of two, or 0 */
 	txn_save saves[ENG_MAX_LEVELS + 2];
 	uint64_t writes;
 } txn_db;

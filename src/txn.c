@@ -141,6 +141,8 @@ static lock_entry *lt_insert(lock_table *lt, uint64_t h, uint32_t objid)
 			e->owner = NULL;
 			e->commit_ver = 0;
 			e->prev_commit_ver = 0;
+			e->excl_ver = 0;
+			e->escrows = 0;
 			lt->used++;
 			return e;
 		}
@@ -172,7 +174,7 @@ static void lt_purge_locked(lock_table *lt, uint64_t oldest)
 	lt->purged_at = oldest;
 	for (size_t i = 0; i < lt->cap; i++) {
 		lock_entry *e = &lt->slots[i];
-		if (e->hash >= 2 && !e->owner && e->commit_ver <= oldest) {
+		if (e->hash >= 2 && !e->owner && !e->escrows && e->commit_ver <= oldest) {
 			lt_remove(lt, e);
 			lt->committed--;
 		}
@@ -195,6 +197,100 @@ static JET_ERR txn_remember_lock(txn_db *p, uint64_t h, uint32_t objid)
 	return JET_errSuccess;
 }
 
+/* ---- escrow set (txn_escrow) ---- */
+
+static txn_escrow *esc_find(txn_db *p, uint64_t h, uint32_t objid, const void *key, size_t cb)
+{
+	if (!p->cap_esc_index)
+		return NULL;
+	uint32_t mask = p->cap_esc_index - 1;
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		uint32_t x = p->esc_index[i];
+		if (!x)
+			return NULL;
+		txn_escrow *x_ = &p->escrows[x - 1];
+		if (x_->hash == h && x_->objid == objid && x_->cbKey == cb &&
+		    memcmp(x_->key, key, cb) == 0)
+			return x_;
+	}
+}
+
+static JET_ERR esc_index_grow(txn_db *p)
+{
+	uint32_t ncap = p->cap_esc_index ? p->cap_esc_index * 2 : 64;
+	uint32_t *n = jet_calloc(ncap, sizeof(*n));
+	if (!n)
+		return JET_errOutOfMemory;
+	for (uint32_t k = 0; k < p->nescrows; k++) {
+		uint32_t i = (uint32_t)p->escrows[k].hash & (ncap - 1);
+		while (n[i])
+			i = (i + 1) & (ncap - 1);
+		n[i] = k + 1;
+	}
+	jet_free(p->esc_index);
+	p->esc_index = n;
+	p->cap_esc_index = ncap;
+	return JET_errSuccess;
+}
+
+/* A new entry of the set (not yet in the lock table's count). */
+static JET_ERR esc_add(txn_db *p, uint64_t h, uint32_t objid, const void *key, size_t cb,
+		       txn_escrow **out)
+{
+	if (p->nescrows == p->cap_escrows) {
+		uint32_t ncap = p->cap_escrows ? p->cap_escrows * 2 : 16;
+		txn_escrow *n = jet_realloc(p->escrows, ncap * sizeof(*n));
+		if (!n)
+			return JET_errOutOfMemory;
+		p->escrows = n;
+		p->cap_escrows = ncap;
+	}
+	if ((p->nescrows + 1) * 2 > p->cap_esc_index)
+		CallR(esc_index_grow(p));
+	uint8_t *k = jet_malloc(cb ? cb : 1);
+	if (!k)
+		return JET_errOutOfMemory;
+	memcpy(k, key, cb);
+	txn_escrow *x = &p->escrows[p->nescrows];
+	memset(x, 0, sizeof(*x));
+	x->hash = h;
+	x->objid = objid;
+	x->cbKey = (uint32_t)cb;
+	x->key = k;
+	uint32_t mask = p->cap_esc_index - 1;
+	uint32_t i = (uint32_t)h & mask;
+	while (p->esc_index[i])
+		i = (i + 1) & mask;
+	p->esc_index[i] = ++p->nescrows;
+	*out = x;
+	return JET_errSuccess;
+}
+
+static JET_ERR esc_add_range(txn_escrow *x, size_t ib, unsigned width)
+{
+	uint32_t r = (uint32_t)ib << 8 | width;
+	for (uint32_t i = 0; i < x->nranges; i++)
+		if (x->ranges[i] == r)
+			return JET_errSuccess;
+	uint32_t *n = jet_realloc(x->ranges, (x->nranges + 1) * sizeof(*n));
+	if (!n)
+		return JET_errOutOfMemory;
+	n[x->nranges++] = r;
+	x->ranges = n;
+	return JET_errSuccess;
+}
+
+static void esc_clear(txn_db *p)
+{
+	for (uint32_t i = 0; i < p->nescrows; i++) {
+		jet_free(p->escrows[i].key);
+		jet_free(p->escrows[i].ranges);
+	}
+	p->nescrows = 0;
+	if (p->esc_index)
+		memset(p->esc_index, 0, p->cap_esc_index * sizeof(*p->esc_index));
+}
+
 static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb)
 {
 	JET_ERR err = JET_errSuccess;
@@ -208,6 +304,16 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 			goto HandleError;
 		if (e->owner || e->commit_ver > p->snap->ver)
 			Error(JET_errWriteConflict);
+		if (e->escrows) {
+			/* Deltas pending: only their sole holder may take the
+			 * key, and its value then stands as written (nobody
+			 * else committed to it since the snapshot). */
+			txn_escrow *x = esc_find(p, h, objid, key, cb);
+			if (!x || x->dead || e->escrows != 1)
+				Error(JET_errWriteConflict);
+			x->dead = true;
+			e->escrows--;
+		}
 		/* Claim a committed entry; keep its version for a rollback. */
 		if (e->commit_ver)
 			lt->committed--;
@@ -235,15 +341,82 @@ HandleError:
 	return err;
 }
 
+/* The escrow counterpart of lock_key: 1 when the transaction holds the
+ * key's lock (an ordinary write follows), 0 when it holds escrow deltas on
+ * it (x: its entry in the set). */
+static JET_ERR escrow_key(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb,
+			  txn_escrow **px)
+{
+	JET_ERR err = JET_errSuccess;
+	lock_table *lt = &p->db->locks;
+	uint64_t h = key_hash(objid, key, cb);
+	txn_escrow *x = esc_find(p, h, objid, key, cb);
+	pthread_mutex_lock(&lt->mu);
+	lock_entry *e = lt_find(lt, h, objid);
+	if (e && e->owner == s) {
+		err = 1;
+		goto HandleError;
+	}
+	if (x && !x->dead && e) {
+		*px = x;
+		goto HandleError;
+	}
+	if (e && (e->owner || e->excl_ver > p->snap->ver))
+		Error(JET_errWriteConflict);
+	if (!e) {
+		if (lt->used >= lt->max_entries) {
+			lt_purge_locked(lt, oldest_pinned(p->db));
+			if (lt->used >= lt->max_entries)
+				Error(JET_errVersionStoreOutOfMemory);
+		}
+		if ((lt->filled + 1) * 4 >= lt->cap * 3)
+			Call(lt_grow(lt));
+		e = lt_insert(lt, h, objid);
+	}
+	if (!x || x->dead) {
+		err = esc_add(p, h, objid, key, cb, &x);
+		if (err < 0) {
+			if (!e->owner && !e->escrows && !e->commit_ver)
+				lt_remove(lt, e);
+			goto HandleError;
+		}
+	}
+	e->escrows++;
+	*px = x;
+HandleError:
+	pthread_mutex_unlock(&lt->mu);
+	return err;
+}
+
 /* At the end of a transaction: committed keys remember their version (or go
- * at once when no older snapshot exists); rolled-back keys are released. */
+ * at once when no older snapshot exists); rolled-back keys are released;
+ * escrow holds are dropped, a committed one counting as a commit of the
+ * key (an older snapshot may no longer lock it). */
 static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 {
 	lock_table *lt = &p->db->locks;
-	if (!p->nlocks)
+	if (!p->nlocks && !p->nescrows)
 		return;
 	uint64_t oldest = commit_ver ? oldest_pinned(p->db) : 0;
 	pthread_mutex_lock(&lt->mu);
+	for (uint32_t i = 0; i < p->nescrows; i++) {
+		txn_escrow *x = &p->escrows[i];
+		lock_entry *e = x->dead ? NULL : lt_find(lt, x->hash, x->objid);
+		if (!e || !e->escrows)
+			continue;
+		e->escrows--;
+		if (commit_ver && commit_ver > oldest && !e->owner) {
+			if (!e->commit_ver)
+				lt->committed++;
+			if (commit_ver > e->commit_ver)
+				e->commit_ver = commit_ver;
+		}
+		if (!e->owner && !e->escrows && e->commit_ver <= oldest) {
+			if (e->commit_ver)
+				lt->committed--;
+			lt_remove(lt, e);
+		}
+	}
 	for (size_t i = 0; i < p->nlocks; i++) {
 		lock_entry *e = lt_find(lt, p->locks[i].hash, p->locks[i].objid);
 		if (!e || e->owner != s)
@@ -251,6 +424,7 @@ static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 		if (commit_ver && commit_ver > oldest) {
 			e->owner = NULL;
 			e->commit_ver = commit_ver;
+			e->excl_ver = commit_ver;
 			lt->committed++;
 		} else if (!commit_ver && e->prev_commit_ver) {
 			/* Rolled back: the key is as it was, committed at
@@ -383,6 +557,9 @@ static void part_free(txn_db *p)
 	jet_free(p->drops);
 	jet_free(p->pages);
 	jet_free(p->locks);
+	esc_clear(p);
+	jet_free(p->escrows);
+	jet_free(p->esc_index);
 	for (int i = 0; i < ENG_MAX_LEVELS + 2; i++)
 		jet_free(p->saves[i].trees);
 	memset(p, 0, sizeof(*p));
@@ -738,6 +915,32 @@ static JET_ERR put_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size
 static JET_ERR del_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
 		       bool lock);
 
+JET_ERR eng_escrow_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
+		       const void *val, size_t cbVal, size_t ib, unsigned width)
+{
+	txn_tree *t;
+	txn_escrow *x = NULL;
+	JET_ERR err;
+
+	CallR(write_check(s, db));
+	if ((width != 4 && width != 8) || ib + width > cbVal || ib > 0xFFFFFF || !key)
+		return JET_errInvalidParameter;
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	/* Nobody else sees a tree this transaction created, nor the keys of
+	 * recovery's replay: an ordinary write. */
+	if (s->replay || t->created)
+		return put_impl(s, db, objid, key, cbKey, val, cbVal, BT_PUT_MUSTEXIST, false);
+	err = escrow_key(s, p, objid, key, cbKey, &x);
+	CallR(err);
+	if (err == 1)
+		return put_impl(s, db, objid, key, cbKey, val, cbVal, BT_PUT_MUSTEXIST, false);
+	CallR(esc_add_range(x, ib, width));
+	/* The hold stays until the transaction ends even if this write
+	 * fails: the merge then adds nothing (the value is the snapshot's). */
+	return put_impl(s, db, objid, key, cbKey, val, cbVal, BT_PUT_MUSTEXIST, false);
+}
+
 JET_ERR eng_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey, const void *val,
 		size_t cbVal, int bt_flags)
 {
@@ -959,6 +1162,7 @@ static void rollback_part(txn_db *p, int level)
 static void end_part(jsess *s, txn_db *p, uint64_t commit_ver)
 {
 	locks_release(s, p, commit_ver);
+	esc_clear(p);
 	if (p->snap)
 		eng_db_unpin(p->db, p->snap);
 	p->snap = NULL;
@@ -1075,15 +1279,75 @@ typedef struct diff_ctx {
 	uint32_t objid;
 	uint32_t *root;
 	bool log;
+	txn_db *p;
+	uint8_t *buf; /* merged escrow values */
+	size_t cbBuf;
 } diff_ctx;
+
+static uint64_t get_le(const uint8_t *p, unsigned width)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void set_le(uint8_t *p, unsigned width, uint64_t v)
+{
+	for (unsigned i = 0; i < width; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Merge of an escrow-only key: the committed value (others' deltas in it)
+ * with each counter advanced by this transaction's delta, new - old. Locks
+ * keep everything else of the value as the snapshot had it, so the three
+ * values have one layout; a value that is gone (or changed size) means the
+ * rules were broken somewhere: refuse the commit. *pout is d->buf, or NULL
+ * when nothing is to be written. */
+static JET_ERR escrow_merge(diff_ctx *d, const txn_escrow *x, const void *key, size_t cbKey,
+			    const uint8_t *oldVal, size_t cbOld, const uint8_t *newVal, size_t cbNew,
+			    const uint8_t **pout)
+{
+	size_t cbCur = 0;
+	JET_ERR err;
+
+	*pout = NULL;
+	if (d->cbBuf < cbNew) {
+		uint8_t *n = jet_realloc(d->buf, cbNew);
+		if (!n)
+			return JET_errOutOfMemory;
+		d->buf = n;
+		d->cbBuf = cbNew;
+	}
+	err = bt_get(d->db->cache, *d->root, key, cbKey, d->buf, cbNew, &cbCur);
+	if (err < 0 || cbCur != cbNew || cbOld != cbNew)
+		return JET_errWriteConflict;
+	for (uint32_t i = 0; i < x->nranges; i++) {
+		size_t ib = x->ranges[i] >> 8;
+		unsigned w = x->ranges[i] & 0xFF;
+		if (ib + w > cbNew)
+			return JET_errWriteConflict;
+		uint64_t delta = get_le(newVal + ib, w) - get_le(oldVal + ib, w);
+		set_le(d->buf + ib, w, get_le(d->buf + ib, w) + delta);
+	}
+	*pout = d->buf;
+	return JET_errSuccess;
+}
 
 static JET_ERR apply_diff(void *ctx, const void *key, size_t cbKey, const void *oldVal,
 			  size_t cbOld, const void *newVal, size_t cbNew)
 {
-	(void)oldVal;
-	(void)cbOld;
 	diff_ctx *d = ctx;
 	jinst *inst = d->s->inst;
+	if (newVal && oldVal && d->cw && d->p->nescrows) {
+		txn_escrow *x = esc_find(d->p, key_hash(d->objid, key, cbKey), d->objid, key, cbKey);
+		if (x && !x->dead) {
+			const uint8_t *merged;
+			CallR(escrow_merge(d, x, key, cbKey, oldVal, cbOld, newVal, cbNew,
+					   &merged));
+			newVal = merged;
+		}
+	}
 	if (newVal) {
 		if (d->log)
 			CallR(logrec_put(inst->log, d->db->slot, d->objid, key, cbKey, newVal, cbNew));
@@ -1174,14 +1438,16 @@ static JET_ERR commit_part(jsess *s, part_commit *pc, bool log, uint64_t now)
 		if (t->created || committed == t->base_root) {
 			pc->fast[i] = true;
 			if (log && t->root != t->base_root) {
-				diff_ctx d = {s, db, NULL, t->objid, NULL, true};
+				diff_ctx d = {s, db, NULL, t->objid, NULL, true, p, NULL, 0};
 				Call(bt_diff(db->cache, t->base_root, t->root, apply_diff, &d));
 			}
 			newroot = t->root;
 		} else {
 			newroot = committed;
-			diff_ctx d = {s, db, &cw, t->objid, &newroot, log};
-			Call(bt_diff(db->cache, t->base_root, t->root, apply_diff, &d));
+			diff_ctx d = {s, db, &cw, t->objid, &newroot, log, p, NULL, 0};
+			err = bt_diff(db->cache, t->base_root, t->root, apply_diff, &d);
+			jet_free(d.buf);
+			Call(err);
 		}
 		bool content = t->created || newroot != committed;
 		if (!content && !t->info_dirty)

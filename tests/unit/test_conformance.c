@@ -16,6 +16,7 @@
  *    are skipped, and once it is there it is checked like the others.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -897,6 +898,188 @@ START_TEST(test_info_levels)
 }
 END_TEST
 
+
+/* Escrow as ESE has it: transactions that add to the same record's escrow
+ * column at the same time do not conflict, and every delta counts. */
+static JET_TABLEID open_people(env *e, JET_SESID ses, JET_DBID *pdb)
+{
+	JET_TABLEID t;
+
+	OK(JetOpenDatabase(ses, e->dbpath, NULL, pdb, 0));
+	OK(JetOpenTable(ses, *pdb, "people", NULL, 0, 0, &t));
+	return t;
+}
+
+static void seek_id(JET_SESID ses, JET_TABLEID t, int32_t id)
+{
+	OK(JetMakeKey(ses, t, &id, 4, JET_bitNewKey));
+	OK(JetSeek(ses, t, JET_bitSeekEQ));
+}
+
+static int32_t hits_of(JET_SESID ses, JET_TABLEID t, JET_COLUMNID col)
+{
+	int32_t v = -1;
+	unsigned long cb = 0;
+
+	OK(JetRetrieveColumn(ses, t, col, &v, 4, &cb, 0, NULL));
+	return v;
+}
+
+typedef struct esc_worker {
+	env *e;
+	JET_COLUMNID hits;
+	int n;
+	int conflicts;
+} esc_worker;
+
+static void *esc_run(void *arg)
+{
+	esc_worker *w = arg;
+	JET_SESID ses;
+	JET_DBID db;
+	JET_TABLEID t;
+	int32_t one = 1;
+	int i;
+
+	OK(JetBeginSession(w->e->inst, &ses, NULL, NULL));
+	t = open_people(w->e, ses, &db);
+	for (i = 0; i < w->n; i++) {
+		JET_ERR err;
+		OK(JetBeginTransaction(ses));
+		seek_id(ses, t, 1);
+		err = JetEscrowUpdate(ses, t, w->hits, &one, 4, NULL, 0, NULL, 0);
+		if (err == JET_errWriteConflict) {
+			w->conflicts++;
+			OK(JetRollback(ses, 0));
+			continue;
+		}
+		OK(err);
+		OK(JetCommitTransaction(ses, JET_bitCommitLazyFlush));
+	}
+	OK(JetCloseTable(ses, t));
+	OK(JetEndSession(ses, 0));
+	return NULL;
+}
+
+START_TEST(test_escrow_concurrent)
+{
+	env e;
+	pcols c;
+	JET_TABLEID t, t2;
+	JET_SESID s2;
+	JET_DBID db2;
+	int32_t d, age = 9;
+	esc_worker w[4];
+	pthread_t th[4];
+	int i, conflicts = 0;
+	char path[300];
+
+	env_start(&e);
+	t = make_people(&e, &c, 3);
+	/* Give record 1 a stored counter (the first update stores the
+	 * default-valued column: a locked write). */
+	seek_id(e.ses, t, 1);
+	OK(JetBeginTransaction(e.ses));
+	d = 100;
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetCommitTransaction(e.ses, 0));
+
+	OK(JetBeginSession(e.inst, &s2, NULL, NULL));
+	t2 = open_people(&e, s2, &db2);
+	/* Two open transactions add to the same record; both commit. */
+	OK(JetBeginTransaction(e.ses));
+	OK(JetBeginTransaction(s2));
+	seek_id(e.ses, t, 1);
+	seek_id(s2, t2, 1);
+	d = 5;
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0));
+	d = 7;
+	OK(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0));
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 105); /* each sees its own */
+	ck_assert_int_eq(hits_of(s2, t2, c.hits), 114);
+	/* A locked write of the record meanwhile conflicts, both ways. */
+	ERR(JetPrepareUpdate(s2, t2, JET_prepReplace), JET_errWriteConflict);
+	OK(JetCommitTransaction(e.ses, 0));
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 105);
+	OK(JetCommitTransaction(s2, 0));
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 119);
+	ck_assert_int_eq(hits_of(s2, t2, c.hits), 119);
+
+	/* A rolled-back escrow adds nothing; a savepoint rolled back inside
+	 * a committed transaction neither. */
+	OK(JetBeginTransaction(e.ses));
+	OK(JetBeginTransaction(s2));
+	d = 1000;
+	OK(JetEscrowUpdate(e.ses, t, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetBeginTransaction(s2));
+	OK(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetRollback(s2, 0));
+	d = 1;
+	OK(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetRollback(e.ses, 0));
+	OK(JetCommitTransaction(s2, 0));
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 120);
+
+	/* An escrow update of a record changed by a locked write after the
+	 * snapshot conflicts (its bytes are not the snapshot's any more). */
+	OK(JetBeginTransaction(s2));
+	seek_id(s2, t2, 1);
+	OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+	OK(JetSetColumn(e.ses, t, c.age, &age, 4, 0, NULL));
+	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
+	ERR(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0), JET_errWriteConflict);
+	OK(JetRollback(s2, 0));
+	/* A sole holder may go on to a locked write of the record. */
+	OK(JetBeginTransaction(s2));
+	seek_id(s2, t2, 1);
+	OK(JetEscrowUpdate(s2, t2, c.hits, &d, 4, NULL, 0, NULL, 0));
+	OK(JetPrepareUpdate(s2, t2, JET_prepReplace));
+	OK(JetSetColumn(s2, t2, c.age, &age, 4, 0, NULL));
+	OK(JetUpdate(s2, t2, NULL, 0, NULL));
+	OK(JetCommitTransaction(s2, 0));
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 121);
+	OK(JetCloseTable(s2, t2));
+	OK(JetEndSession(s2, 0));
+
+	/* Four threads, 200 increments each, no conflicts, none lost. */
+	for (i = 0; i < 4; i++) {
+		w[i].e = &e;
+		w[i].hits = c.hits;
+		w[i].n = 200;
+		w[i].conflicts = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, esc_run, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		conflicts += w[i].conflicts;
+	}
+	ck_assert_int_eq(conflicts, 0);
+	seek_id(e.ses, t, 1);
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 921);
+
+	/* The merged values are what the log holds: a crash and recovery
+	 * give the same total (the lazy commits flushed first). */
+	OK(JetCommitTransaction(e.ses, JET_bitWaitAllLevel0Commit));
+	OK(JetCloseTable(e.ses, t));
+	OK(JetEndSession(e.ses, 0));
+	OK(JetTerm2(e.inst, JET_bitTermAbrupt));
+	snprintf(path, sizeof(path), "%s/", e.dir);
+	e.inst = 0;
+	OK(JetCreateInstance(&e.inst, "test_conformance2"));
+	OK(JetSetSystemParameter(&e.inst, 0, JET_paramSystemPath, 0, path));
+	OK(JetSetSystemParameter(&e.inst, 0, JET_paramLogFilePath, 0, path));
+	OK(JetInit(&e.inst));
+	OK(JetBeginSession(e.inst, &e.ses, NULL, NULL));
+	OK(JetAttachDatabase(e.ses, e.dbpath, 0));
+	t = open_people(&e, e.ses, &e.db);
+	seek_id(e.ses, t, 1);
+	ck_assert_int_eq(hits_of(e.ses, t, c.hits), 921);
+	OK(JetCloseTable(e.ses, t));
+	env_stop(&e);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handles and NULLs, table-driven                                    */
 /* ------------------------------------------------------------------ */
@@ -1324,6 +1507,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_record_position);
 	tcase_add_test(tc, test_get_lock);
 	tcase_add_test(tc, test_escrow);
+	tcase_add_test(tc, test_escrow_concurrent);
 	tcase_add_test(tc, test_version_column);
 	tcase_add_test(tc, test_insert_copy_delete_original);
 	tcase_add_test(tc, test_temp_table_forms);

@@ -38,6 +38,14 @@ typedef struct jcache_stats {
 } jcache_stats;
 
 JET_ERR jcache_create(dbfile *f, uint32_t max_pages, jcache **out);
+/* A read-only cache over the whole file mapped at map (npages pages, as the
+ * offline checker maps it): page p is served in place at map + p * page
+ * size, with no copy, no lock and no eviction. Each page's checksum is
+ * verified the first time it is asked for (JET_errReadVerifyFailure, then
+ * and on every later get). jcache_new and jcache_flush of dirty pages are
+ * JET_errPermissionDenied; release, dirty and discard do nothing. One thread
+ * at a time. The mapping must outlive the cache. */
+JET_ERR jcache_create_mapped(dbfile *f, const uint8_t *map, uint32_t npages, jcache **out);
 /* Frees every frame; dirty pages are NOT written (call flush first). */
 void jcache_destroy(jcache *c);
 

@@ -18,19 +18,21 @@
  *      and the pages the trees use are disjoint and together cover every
  *      page the checkpoint covers (the header's page count).
  *
- * Speed: step 1 reads the pages straight into the frames of a cache big
- * enough for the whole file (when it fits in half of memory), so steps 2-4
- * read nothing again: one copy out of the OS page cache, one CRC per page.
- * Those frames are installed with jcache_new and so count as dirty; the
- * cache is sized never to evict and is destroyed unwritten (the file is
- * open read-only anyway). A file too big for that is checked through a
- * bounded cache that re-reads what the trees need.
+ * Speed: the file is mapped read-only and served by a mapped cache
+ * (jcache_create_mapped): step 1 verifies each page's checksum in place, in
+ * file order, prefaulting 8 MiB at a time (MADV_POPULATE_READ: large
+ * sequential reads, and a read error is an error code, not SIGBUS); steps
+ * 2-4 read the same page images with no copy, no lock and no eviction, and
+ * no checksum is computed twice. No memory is allocated per page but one
+ * state byte and one frame header. Where mmap fails the file is checked
+ * through a bounded cache that reads what the trees need (slower).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "btree.h"
@@ -44,7 +46,6 @@ enum {
 	PG_FREE = 0x02,   /* in the persisted free list */
 	PG_LIST = 0x04,   /* one of the free list's own pages */
 	PG_USED = 0x08,   /* reached from a tree of the checkpointed version */
-	PG_CACHED = 0x10, /* installed in the cache by the sequential pass */
 	PG_ZERO = 0x20,   /* all zero: never written */
 };
 
@@ -61,6 +62,8 @@ typedef struct problem {
 typedef struct checker {
 	ju_db d;
 	const char *path;
+	uint8_t *map;     /* the file, mapped (NULL: read through a cache) */
+	size_t map_len;
 	int verbose;
 	uint8_t *pg;      /* PG_* per page of the file */
 	uint32_t *owner;  /* tree objid using each page (PG_USED) */
@@ -204,77 +207,20 @@ static JET_ERR read_full(checker *c, int fd, uint32_t pgno, uint8_t *dst, size_t
 	return JET_errSuccess;
 }
 
-/* Step 1: every page's checksum, one sequential pass. Pages the trees may
- * use are read straight into cache frames (a fresh cache hands out
- * consecutive frames, so a run of pages is one read; any other layout
- * still works, a page at a time); free pages go through a scratch buffer.
- * A page that fails verification leaves the cache again. */
-static JET_ERR check_checksums(checker *c, bool prefill)
+/* Step 1, shared end: a page failing is a problem unless free or never
+ * written. */
+static void note_checksum(checker *c, uint32_t pgno, const uint8_t *p, bool good)
 {
-	JET_ERR err = JET_errSuccess;
 	const uint32_t ps = c->d.page_size;
-	const uint32_t chunk_pages = (8u << 20) / ps;
-	uint8_t *buf = NULL;
-	uint8_t **dst = calloc(chunk_pages, sizeof(*dst));
-	jbuf **bufs = calloc(chunk_pages, sizeof(*bufs));
-	uint32_t npinned = 0;
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ju_err("%s: %s", c->path, strerror(errno));
-		free(dst);
-		free(bufs);
-		return JET_errFileAccessDenied;
-	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (!dst || !bufs || posix_memalign((void **)&buf, 4096, (size_t)chunk_pages * ps) != 0)
-		Error(JET_errOutOfMemory);
-	ju_progress pr;
-	ju_progress_begin(&pr, "check", (uint64_t)c->npages * ps);
-	for (uint32_t first = DB_FIRST_DATA_PAGE; first < c->npages;) {
-		uint32_t n = (uint32_t)JET_MIN((uint64_t)chunk_pages, (uint64_t)c->npages - first);
-		/* Where each page goes. */
-		npinned = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t pgno = first + i;
-			bufs[i] = NULL;
-			dst[i] = buf + (size_t)i * ps;
-			if (!prefill || (c->pg[pgno] & (PG_FREE | PG_LIST)) || pgno >= c->covered)
-				continue;
-			Call(jcache_new(c->d.cache, pgno, &bufs[i]));
-			npinned++;
-			dst[i] = bufs[i]->data;
-		}
-		/* One read per run of consecutive destinations. */
-		for (uint32_t i = 0; i < n;) {
-			uint32_t j = i + 1;
-			while (j < n && dst[j] == dst[j - 1] + ps)
-				j++;
-			Call(read_full(c, fd, first + i, dst[i], (size_t)(j - i) * ps));
-			i = j;
-		}
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t pgno = first + i;
-			const uint8_t *p = dst[i];
-			bool good = page_checksum_ok(p, pgno, ps) && p[PAGE_OFF_TYPE] != PAGE_TYPE_FREE;
-			if (!good) {
-				c->pg[pgno] |= PG_BADSUM;
-				if (p[0] == 0 && !memcmp(p, p + 1, ps - 1))
-					c->pg[pgno] |= PG_ZERO;
-			}
-			if (bufs[i]) {
-				jcache_release(c->d.cache, bufs[i]);
-				bufs[i] = NULL;
-				npinned--;
-				if (good)
-					c->pg[pgno] |= PG_CACHED;
-				else
-					jcache_discard(c->d.cache, pgno);
-			}
-		}
-		first += n;
-		ju_progress_set(&pr, (uint64_t)first * ps);
-	}
-	ju_progress_end(&pr);
+	if (good && p[PAGE_OFF_TYPE] != PAGE_TYPE_FREE)
+		return;
+	c->pg[pgno] |= PG_BADSUM;
+	if (p[0] == 0 && !memcmp(p, p + 1, ps - 1))
+		c->pg[pgno] |= PG_ZERO;
+}
+
+static void report_checksums(checker *c)
+{
 	for (uint32_t pgno = DB_FIRST_DATA_PAGE; pgno < c->covered && pgno < c->npages; pgno++) {
 		if (!(c->pg[pgno] & PG_BADSUM))
 			continue;
@@ -283,15 +229,85 @@ static JET_ERR check_checksums(checker *c, bool prefill)
 		else if (!(c->pg[pgno] & PG_ZERO)) /* never written: leaked if unused */
 			add_problem(c, pgno, "bad checksum");
 	}
-HandleError:
-	for (uint32_t i = 0; npinned && i < chunk_pages; i++)
-		if (bufs[i]) {
-			jcache_release(c->d.cache, bufs[i]);
-			jcache_discard(c->d.cache, bufs[i]->pgno);
+}
+
+#define CHUNK_BYTES ((size_t)8 << 20)
+
+/* Step 1 over the mapping: in file order, 8 MiB prefaulted at a time; each
+ * page verified by the mapped cache (which remembers the verdict for the
+ * trees). */
+static JET_ERR check_checksums_mapped(checker *c)
+{
+	const uint32_t ps = c->d.page_size;
+	const uint32_t chunk_pages = (uint32_t)(CHUNK_BYTES / ps);
+	ju_progress pr;
+	(void)madvise(c->map, c->map_len, MADV_SEQUENTIAL);
+	ju_progress_begin(&pr, "check", (uint64_t)c->npages * ps);
+	for (uint32_t first = DB_FIRST_DATA_PAGE; first < c->npages;) {
+		uint32_t n = (uint32_t)JET_MIN((uint64_t)chunk_pages, (uint64_t)c->npages - first);
+		uint8_t *at = c->map + (size_t)first * ps;
+		/* Older kernels lack POPULATE_READ (EINVAL): then plain faults. */
+		if (madvise(at, (size_t)n * ps, MADV_POPULATE_READ) < 0 && errno != EINVAL) {
+			ju_progress_end(&pr);
+			ju_err("%s: reading pages %u-%u: %s", c->path, first, first + n - 1,
+			       strerror(errno));
+			return JET_errDiskIO;
 		}
+		/* The next chunk is read ahead while this one is verified. */
+		if (first + n < c->npages)
+			(void)madvise(at + (size_t)n * ps,
+				      (size_t)JET_MIN((uint64_t)chunk_pages, (uint64_t)c->npages - first - n) * ps,
+				      MADV_WILLNEED);
+		for (uint32_t i = 0; i < n; i++) {
+			jbuf *b = NULL;
+			JET_ERR err = jcache_get(c->d.cache, first + i, &b);
+			if (err < 0 && err != JET_errReadVerifyFailure)
+				return err;
+			note_checksum(c, first + i, at + (size_t)i * ps, err >= 0);
+			if (b)
+				jcache_release(c->d.cache, b);
+		}
+		first += n;
+		ju_progress_set(&pr, (uint64_t)first * ps);
+	}
+	ju_progress_end(&pr);
+	(void)madvise(c->map, c->map_len, MADV_NORMAL); /* the trees read at random */
+	report_checksums(c);
+	return JET_errSuccess;
+}
+
+/* Step 1 without a mapping: large sequential reads into a scratch buffer;
+ * the trees then read through the bounded cache. */
+static JET_ERR check_checksums_read(checker *c)
+{
+	JET_ERR err = JET_errSuccess;
+	const uint32_t ps = c->d.page_size;
+	const uint32_t chunk_pages = (uint32_t)(CHUNK_BYTES / ps);
+	uint8_t *buf = NULL;
+	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ju_err("%s: %s", c->path, strerror(errno));
+		return JET_errFileAccessDenied;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (posix_memalign((void **)&buf, 4096, (size_t)chunk_pages * ps) != 0)
+		Error(JET_errOutOfMemory);
+	ju_progress pr;
+	ju_progress_begin(&pr, "check", (uint64_t)c->npages * ps);
+	for (uint32_t first = DB_FIRST_DATA_PAGE; first < c->npages;) {
+		uint32_t n = (uint32_t)JET_MIN((uint64_t)chunk_pages, (uint64_t)c->npages - first);
+		Call(read_full(c, fd, first, buf, (size_t)n * ps));
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *p = buf + (size_t)i * ps;
+			note_checksum(c, first + i, p, page_checksum_ok(p, first + i, ps));
+		}
+		first += n;
+		ju_progress_set(&pr, (uint64_t)first * ps);
+	}
+	ju_progress_end(&pr);
+	report_checksums(c);
+HandleError:
 	free(buf);
-	free(dst);
-	free(bufs);
 	close(fd);
 	return err;
 }
@@ -529,7 +545,6 @@ int ju_check_db(const char *path, int json, int verbose)
 	dir_ent *ents = NULL;
 	size_t nents = 0;
 
-	/* The cache: the whole file if it fits in half of memory. */
 	JET_ERR err = ju_db_open(path, 16, &c.d);
 	if (err < 0) {
 		if (err == JET_errDatabaseCorrupted) {
@@ -551,18 +566,29 @@ int ju_check_db(const char *path, int json, int verbose)
 			ju_jet_err(err, "%s", path);
 		return JU_ERROR;
 	}
-	uint64_t bytes = (uint64_t)c.d.file_pages * c.d.page_size;
-	long phys = sysconf(_SC_PHYS_PAGES), pgsz = sysconf(_SC_PAGE_SIZE);
-	uint64_t mem = phys > 0 && pgsz > 0 ? (uint64_t)phys * (uint64_t)pgsz : (1ull << 31);
-	bool prefill = bytes <= mem / 2;
-	uint32_t frames = prefill ? c.d.file_pages + 256
-				  : (uint32_t)JET_MIN((uint64_t)c.d.file_pages + 256,
-						      (256ull << 20) / c.d.page_size);
+	/* Serve the trees from a mapping of the file; else a bounded cache. */
+	c.map_len = (size_t)c.d.file_pages * c.d.page_size;
+	int mfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mfd >= 0 && c.map_len > 0) {
+		void *m = mmap(NULL, c.map_len, PROT_READ, MAP_SHARED, mfd, 0);
+		if (m != MAP_FAILED)
+			c.map = m;
+	}
+	if (mfd >= 0)
+		close(mfd);
 	jcache_destroy(c.d.cache);
 	c.d.cache = NULL;
-	err = jcache_create(c.d.file, frames, &c.d.cache);
+	if (c.map)
+		err = jcache_create_mapped(c.d.file, c.map, c.d.file_pages, &c.d.cache);
+	else
+		err = jcache_create(c.d.file,
+				    (uint32_t)JET_MIN((uint64_t)c.d.file_pages + 256,
+						      (256ull << 20) / c.d.page_size),
+				    &c.d.cache);
 	if (err < 0) {
-		ju_jet_err(err, "%s: cache of %u pages", path, frames);
+		ju_jet_err(err, "%s: page cache", path);
+		if (c.map)
+			munmap(c.map, c.map_len);
 		ju_db_close(&c.d);
 		return JU_ERROR;
 	}
@@ -591,7 +617,7 @@ int ju_check_db(const char *path, int json, int verbose)
 		add_problem(&c, c.npages, "file is shorter than the checkpoint: %u pages, header says %u",
 			    c.npages, c.covered);
 	check_free_list(&c);
-	if (check_checksums(&c, prefill) < 0) {
+	if ((c.map ? check_checksums_mapped(&c) : check_checksums_read(&c)) < 0) {
 		rc = JU_ERROR;
 		goto done;
 	}
@@ -643,7 +669,9 @@ done:
 	free(ents);
 	free(c.pg);
 	free(c.owner);
-	ju_db_close(&c.d);
+	ju_db_close(&c.d); /* the mapped cache first, then its mapping */
+	if (c.map)
+		munmap(c.map, c.map_len);
 	return rc;
 }
 

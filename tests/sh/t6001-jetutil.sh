@@ -7,7 +7,14 @@
 # whose child link points elsewhere, a directory entry (the catalog's table
 # -> tree root) pointing at a free page, a leaked page; a killed writer
 # recovered to clean; compact after deleting most rows (same rows after,
-# smaller file); backup and restore; refusals when "mounted"; usage errors.
+# smaller file); backup and restore; refusals when "mounted" (compact,
+# backup and restore pointing at .backup/, recover); progress bars on a
+# terminal (script(1)) for check, compact, backup and import and none
+# otherwise; --help of every command; usage errors.
+#
+# "A broken sibling link": this format has no sibling pointers (copy-on-write
+# trees, see src/btree.h); the links between pages are branch -> child, and
+# the broken child link below is that case.
 #
 # Structural corruptions keep the page checksum valid (recomputed by the
 # python helper below), so check has to find them by structure.
@@ -82,17 +89,18 @@ f.write(p)
 f.close()
 EOF
 }
+PLAN=74
 le32() { py "$1" <<'EOF'
 import struct, sys
 print(struct.pack('<I', int(sys.argv[1])).hex())
 EOF
 }
 
-echo "1..50"
+echo "1..$PLAN"
 
 if [ ! -x "$JETUTIL" ] || [ ! -x "$WRITER" ] || ! command -v python3 >/dev/null; then
 	i=0
-	while [ $i -lt 50 ]; do i=$((i + 1)); echo "ok $i # SKIP jetutil, the writer or python3 missing"; done
+	while [ $i -lt $PLAN ]; do i=$((i + 1)); echo "ok $i # SKIP jetutil, the writer or python3 missing"; done
 	exit 0
 fi
 
@@ -207,17 +215,47 @@ expect 0 "restore" -- "$JETUTIL" restore "$T/bk" "$DB"
 "$JETUTIL" info --json "$DB" >"$T/info2.json"
 R=$(jget "$T/info2.json" "sorted(t['name'] for t in d['tables'])")
 if [ "$R" = "['T', 'U']" ]; then ok "the restored database is the backup"; else not_ok "the restored database is the backup (tables $R)"; fi
-flock "$DB.jetlog/lock" sleep 30 &
-LOCKER=$!
-sleep 0.3
+# "Mounted": this shell holds the lock file as a jetfs would (fd 9).
+exec 9>>"$DB.jetlog/lock"
+flock -n 9 || echo "# could not take the lock"
 expect 4 "compact of a mounted database is refused" -- "$JETUTIL" compact "$DB"
 expect 0 "  saying it is mounted" -- grep -q "mounted" "$T/err"
-kill "$LOCKER" 2>/dev/null
-wait "$LOCKER" 2>/dev/null
+expect 4 "backup of a mounted database is refused" -- "$JETUTIL" backup "$DB" "$T/bk2"
+expect 0 "  pointing at the mount's .backup/" -- grep -q "mounted.*\.backup/" "$T/err"
+expect 4 "restore over a mounted database is refused" -- "$JETUTIL" restore "$T/bk" "$DB"
+expect 0 "  pointing at the mount's .backup/" -- grep -q "mounted.*\.backup/" "$T/err"
+expect 4 "recover of a mounted database is refused" -- "$JETUTIL" recover "$DB"
+if [ ! -e "$T/bk2" ]; then ok "  and nothing was copied"; else not_ok "  and nothing was copied"; fi
+exec 9>&-
+
+# --- progress bars: on a terminal only -------------------------------------
+# script(1) runs the command on a pseudo-terminal; the bar is "NAME [###  ] P%".
+if command -v script >/dev/null; then
+	for c in "check $DB" "compact $DB" "backup $DB $T/bk3" "import $T/exp $T/imp"; do
+		case $c in import*) "$JETUTIL" export "$DB" "$T/exp" >/dev/null ;; esac
+		script -qec "$JETUTIL $c" /dev/null >"$T/tty.out" 2>&1
+		if grep -q '\[#*  *\] *[0-9]*%\|\[#*\] 100%' "$T/tty.out"; then ok "progress bar on a terminal: ${c%% *}"; else
+			not_ok "progress bar on a terminal: ${c%% *}"
+			sed 's/^/# /' "$T/tty.out" | head -5
+		fi
+	done
+else
+	for c in check compact backup import; do ok "progress bar on a terminal: $c # SKIP no script(1)"; done
+fi
+rm -rf "$T/exp" "$T/imp" "$T/imp.jetlog"
+"$JETUTIL" export "$DB" "$T/exp" >/dev/null
+for c in "check $DB" "compact $DB" "backup $DB $T/bk4" "import $T/exp $T/imp"; do
+	"$JETUTIL" $c >"$T/out" 2>"$T/err"
+	if grep -q '%' "$T/err"; then not_ok "no progress bar when not a terminal: ${c%% *}"; else ok "no progress bar when not a terminal: ${c%% *}"; fi
+done
 
 # --- usage ----------------------------------------------------------------
+for c in create check dump recover compact backup restore info export import; do
+	"$JETUTIL" $c --help >"$T/out" 2>"$T/err"
+	if [ $? = 0 ] && grep -q "^usage: jetutil $c" "$T/out"; then ok "$c --help"; else not_ok "$c --help"; fi
+done
 expect 2 "unknown command: exit 2" -- "$JETUTIL" frobnicate
 expect 2 "export without a folder: usage, exit 2" -- "$JETUTIL" export "$DB"
 
-[ "$n" = 50 ] || echo "# ran $n tests, planned 50"
+[ "$n" = $PLAN ] || echo "# ran $n tests, planned $PLAN"
 exit 0

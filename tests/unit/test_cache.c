@@ -6,7 +6,9 @@
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -118,6 +120,47 @@ START_TEST(test_get_release_hits)
 	ck_assert_int_eq(jcache_get(c, 20, &b), JET_errFileIOBeyondEOF);
 	ck_assert_int_eq(jcache_create(file, 0, &c), JET_errInvalidParameter);
 	jcache_destroy(c);
+}
+END_TEST
+
+/* The mapped cache (offline check): pages served in place, each checksum
+ * verified once and its verdict kept, nothing writable. */
+START_TEST(test_mapped)
+{
+	make_db(20);
+	int fd = open(dbpath, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	uint8_t byte = 0x5a;
+	ck_assert_int_eq(pwrite(fd, &byte, 1, (off_t)7 * PS + 100), 1); /* page 7 damaged */
+	uint8_t *map = mmap(NULL, (size_t)20 * PS, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	jcache *c;
+	jbuf *b = NULL, *b2 = NULL;
+	jcache_stats st;
+	ck_assert_int_eq(jcache_create_mapped(file, NULL, 20, &c), JET_errInvalidParameter);
+	ck_assert_int_eq(jcache_create_mapped(file, map, 20, &c), JET_errSuccess);
+	ck_assert_int_eq(jcache_get(c, 5, &b), JET_errSuccess);
+	ck_assert_ptr_eq(b->data, map + (size_t)5 * PS);
+	ck_assert_uint_eq(b->pgno, 5);
+	ck_assert_int_eq(page_version(b->data, 5), 0);
+	ck_assert_int_eq(jcache_get(c, 5, &b2), JET_errSuccess);
+	ck_assert_ptr_eq(b, b2);
+	jcache_release(c, b);
+	jcache_release(c, b2);
+	ck_assert_int_eq(jcache_get(c, 7, &b), JET_errReadVerifyFailure);
+	ck_assert_int_eq(jcache_get(c, 7, &b), JET_errReadVerifyFailure);
+	ck_assert_int_eq(jcache_get(c, 20, &b), JET_errFileIOBeyondEOF);
+	ck_assert_int_eq(jcache_new(c, 9, &b), JET_errPermissionDenied);
+	jcache_discard(c, 5);
+	ck_assert_int_eq(jcache_get(c, 5, &b), JET_errSuccess);
+	ck_assert_ptr_eq(b->data, map + (size_t)5 * PS);
+	jcache_stats_get(c, &st);
+	ck_assert_uint_eq(st.misses, 2); /* 5 and 7 verified once each */
+	ck_assert_uint_eq(st.hits, 3);
+	ck_assert_int_eq(jcache_flush(c, NULL, NULL), JET_errSuccess);
+	jcache_destroy(c);
+	munmap(map, (size_t)20 * PS);
+	close(fd);
 }
 END_TEST
 
@@ -539,6 +582,7 @@ static Suite *cache_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_get_release_hits);
+	tcase_add_test(tc, test_mapped);
 	tcase_add_test(tc, test_write_back_on_eviction);
 	tcase_add_test(tc, test_out_of_buffers);
 	tcase_add_test(tc, test_new_and_discard);

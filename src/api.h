@@ -36,6 +36,7 @@ struct api_inst {
 	TAILQ_HEAD(, api_sess) sessions;
 	unsigned long nsessions;
 	unsigned long ntemp; /* temporary tables open (temptable.c), under lock */
+	struct api_ese_att *ese_atts; /* attached ESE files (api_ese.c), under lock */
 };
 
 enum {
@@ -48,6 +49,7 @@ enum {
 /* One database opened by a session (JetOpenDatabase / JetCreateDatabase). */
 typedef struct api_dbopen {
 	jdb *db;
+	struct ese_db *ese; /* a file written by Microsoft's ESE (api_ese.c), db NULL */
 	bool readonly;
 	bool used;
 } api_dbopen;
@@ -71,8 +73,12 @@ JET_ERR api_db(api_sess *s, JET_DBID dbid, jdb **out, bool *preadonly);
 
 /* Cursor (table id) handles, used by cursor.c and the table functions. */
 JET_ERR api_tableid_new(api_cursor *c, JET_TABLEID *out);
-/* Resolves tableid and checks it belongs to session s: JET_errInvalidTableId. */
+/* Resolves tableid and checks it belongs to session s: JET_errInvalidTableId.
+ * A cursor on a file written by Microsoft's ESE (read-only, api_ese.c) is
+ * refused here with JET_errDatabaseFileReadOnly: only the functions that
+ * know such cursors (api_tableid_get_any) take them. */
 JET_ERR api_tableid_get(api_sess *s, JET_TABLEID tableid, api_cursor **out);
+JET_ERR api_tableid_get_any(api_sess *s, JET_TABLEID tableid, api_cursor **out);
 void api_tableid_free(JET_TABLEID tableid);
 
 /* Called by JetEndSession and on rollback to close a session's cursors:

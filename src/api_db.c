@@ -7,6 +7,8 @@
  */
 #include <stdio.h>
 
+#include "api_ese.h"
+#include "esefmt.h"
 #include "api_int.h"
 #include "cursor.h"
 
@@ -66,6 +68,10 @@ JET_ERR JET_API JetAttachDatabaseA(JET_SESID sesid, const char *szFilename, JET_
 		goto HandleError;
 	if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive))
 		Error(JET_errInvalidGrbit);
+	bool ese = false;
+	err = api_ese_attach(s, szFilename, grbit, &ese);
+	if (ese)
+		goto HandleError;
 	err = eng_db_attach(s->inst->eng, szFilename, (grbit & JET_bitDbReadOnly) != 0, &db);
 HandleError:
 	api_leave(s);
@@ -109,6 +115,10 @@ JET_ERR JET_API JetDetachDatabaseA(JET_SESID sesid, const char *szFilename)
 		}
 		Error(JET_wrnNyi); /* detaching every database by NULL: not yet */
 	}
+	bool ese = false;
+	err = api_ese_detach(s, szFilename, &ese);
+	if (ese)
+		goto HandleError;
 	jdb *db = eng_db_find(s->inst->eng, szFilename);
 	if (!db)
 		Error(JET_errDatabaseNotFound);
@@ -131,6 +141,10 @@ JET_ERR JET_API JetOpenDatabaseA(JET_SESID sesid, const char *szFilename, const 
 		Error(err < 0 ? err : JET_errInvalidParameter);
 	if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive))
 		Error(JET_errInvalidGrbit);
+	bool ese = false;
+	err = api_ese_open(s, szFilename, pdbid, &ese);
+	if (ese)
+		goto HandleError;
 	jdb *db = eng_db_find(s->inst->eng, szFilename);
 	if (!db)
 		Error(JET_errDatabaseNotFound);
@@ -148,7 +162,10 @@ JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit
 	CallR(api_enter(sesid, &s));
 	if (grbit)
 		Error(JET_errInvalidGrbit);
-	Call(api_db(s, dbid, &db, NULL));
+	if (dbid == 0 || dbid >= API_MAX_DBIDS || !s->dbs[dbid].used)
+		Error(JET_errInvalidDatabaseId);
+	if (!s->dbs[dbid].ese)
+		Call(api_db(s, dbid, &db, NULL));
 	api_cursor *c;
 	TAILQ_FOREACH(c, &s->cursors, link)
 	{
@@ -170,6 +187,23 @@ JET_ERR JET_API JetGetDatabaseInfoA(JET_SESID sesid, JET_DBID dbid, void *pvResu
 	bool ro = false;
 	unsigned long v = 0;
 	CallR(api_enter(sesid, &s));
+	if (dbid > 0 && dbid < API_MAX_DBIDS && s->dbs[dbid].used && s->dbs[dbid].ese) {
+		/* A file written by Microsoft's ESE: its name and page size. */
+		const struct ese_db *e = s->dbs[dbid].ese;
+		if (!pvResult)
+			Error(JET_errInvalidParameter);
+		if (InfoLevel == JET_DbInfoFilename) {
+			const char *p = api_ese_path(s->inst, e);
+			Error(p ? api_copy_out(p, strlen(p) + 1, pvResult, cbMax) : JET_errDatabaseNotFound);
+		}
+		if (InfoLevel != JET_DbInfoPageSize && InfoLevel != JET_DbInfoOptions)
+			Error(JET_errFeatureNotAvailable);
+		v = InfoLevel == JET_DbInfoPageSize ? ese_info_page_size(e) : JET_bitDbReadOnly;
+		if (cbMax < sizeof(unsigned long))
+			Error(JET_errInvalidBufferSize);
+		memcpy(pvResult, &v, sizeof(v));
+		Error(JET_errSuccess);
+	}
 	Call(api_db(s, dbid, &db, &ro));
 	if (!pvResult)
 		Error(JET_errInvalidParameter);

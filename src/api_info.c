@@ -365,7 +365,11 @@ JET_ERR JET_API JetGetTableColumnInfoA(JET_SESID sesid, JET_TABLEID tableid,
 	api_cursor *c;
 
 	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
+	Call(api_tableid_get_any(s, tableid, &c));
+	/* A table of an ESE file (cursor_ese.c) answers single columns; the
+	 * list levels need a database for their temporary list. */
+	if (c->ese && column_list_level(InfoLevel))
+		Error(JET_errFeatureNotAvailable);
 	err = column_info(s, c->dbid, c->db, c->td, szColumnName, pvResult, cbMax, InfoLevel);
 HandleError:
 	api_leave(s);

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api_ese.h"
 #include "api_int.h"
 #include "cursor.h"
 
@@ -169,6 +170,7 @@ HandleError:
 
 static void inst_free(api_inst *i)
 {
+	api_ese_release_all(i);
 	handle_free(&api_instances, i->handle);
 	eng_inst_destroy(i->eng);
 	pthread_mutex_destroy(&i->lock);

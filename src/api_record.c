@@ -30,7 +30,10 @@ typedef struct cur_call {
 	bool reading;
 } cur_call;
 
-static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bool read)
+/* any: the function also works on cursors of ESE files (cursor_ese.c),
+ * which read no jdb. */
+static JET_ERR call_enter_ex(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bool read,
+			     bool any)
 {
 	JET_ERR err;
 
@@ -38,8 +41,9 @@ static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bo
 	cc->c = NULL;
 	cc->reading = false;
 	CallR(api_enter(sesid, &cc->s));
-	err = api_tableid_get(cc->s, tableid, &cc->c);
-	if (err >= 0 && read && !cc->c->tt) { /* a temporary table reads no database */
+	err = any ? api_tableid_get_any(cc->s, tableid, &cc->c)
+		  : api_tableid_get(cc->s, tableid, &cc->c);
+	if (err >= 0 && read && !cc->c->tt && !cc->c->ese) { /* these read no database */
 		err = eng_read_begin(cc->s->eng, cc->c->db, &cc->r);
 		cc->reading = err >= 0;
 	}
@@ -48,6 +52,11 @@ static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bo
 		cc->s = NULL;
 	}
 	return err;
+}
+
+static JET_ERR call_enter(JET_SESID sesid, JET_TABLEID tableid, cur_call *cc, bool read)
+{
+	return call_enter_ex(sesid, tableid, cc, read, false);
 }
 
 static JET_ERR call_leave(cur_call *cc, JET_ERR err)
@@ -71,7 +80,7 @@ JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRB
 	JET_ERR err;
 	cur_call cc;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	if (grbit & ~(JET_GRBIT)JET_bitMoveKeyNE)
 		err = JET_errInvalidGrbit;
 	else
@@ -100,7 +109,7 @@ JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvD
 	bool trunc = false;
 	size_t cb;
 
-	CallR(call_enter(sesid, tableid, &cc, false));
+	CallR(call_enter_ex(sesid, tableid, &cc, false, true));
 	c = cc.c;
 	ix = c->ix;
 	if (grbit & ~(JET_GRBIT)MAKEKEY_GRBITS)
@@ -159,7 +168,7 @@ JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvDat
 	const uint8_t *k;
 	size_t cb;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	c = cc.c;
 	if (grbit & ~(JET_GRBIT)JET_bitRetrieveCopy)
 		Error(JET_errInvalidGrbit);
@@ -196,7 +205,7 @@ JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
 	JET_ERR err;
 	cur_call cc;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	if (!cc.c->ix)
 		err = JET_errNoCurrentIndex;
 	else
@@ -769,8 +778,10 @@ static JET_ERR retrieve_long(cur_call *cc, const void *ref, size_t cbRef, bool f
 	if (pcbActual)
 		*pcbActual = (unsigned long)n;
 	if (m) {
-		p = fCopy ? lv_pend_find(c, lv_ref_id(ref)) : NULL;
-		if (p) {
+		p = fCopy && !c->ese ? lv_pend_find(c, lv_ref_id(ref)) : NULL;
+		if (c->ese) {
+			CallR(cursor_ese_read_long(c, lv_ref_id(ref), ib, pvData, (size_t)m));
+		} else if (p) {
 			lv_w w;
 			CallR(lv_w_open(&w, c->sess->eng, c->db, c->td, false));
 			err = w.tree ? lv_pend_read(&w, p, ib, pvData, (size_t)m)
@@ -840,7 +851,7 @@ JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLU
 	JET_ERR err;
 	cur_call cc;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	if (pretinfo && pretinfo->cbStruct < sizeof(*pretinfo)) {
 		err = JET_errInvalidParameter;
 	} else {
@@ -860,7 +871,7 @@ JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RET
 	cur_call cc;
 	unsigned long i;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	if (!prc && crc)
 		Error(JET_errInvalidParameter);
 	for (i = 0; i < crc; i++) {

@@ -140,6 +140,9 @@ JET_ERR api_db(api_sess *s, JET_DBID dbid, jdb **out, bool *preadonly)
 {
 	if (dbid == 0 || dbid >= API_MAX_DBIDS || !s->dbs[dbid].used)
 		return JET_errInvalidDatabaseId;
+	/* An ESE file is read only through the functions of api_ese.c. */
+	if (s->dbs[dbid].ese)
+		return JET_errDatabaseFileReadOnly;
 	*out = s->dbs[dbid].db;
 	if (preadonly)
 		*preadonly = s->dbs[dbid].readonly || eng_db_readonly(s->dbs[dbid].db);
@@ -153,12 +156,20 @@ JET_ERR api_tableid_new(api_cursor *c, JET_TABLEID *out)
 
 /* Lock-free: the slot's owner tag is checked before c is touched, and a
  * cursor of s cannot be closed while the caller holds s busy. */
-JET_ERR api_tableid_get(api_sess *s, JET_TABLEID tableid, api_cursor **out)
+JET_ERR api_tableid_get_any(api_sess *s, JET_TABLEID tableid, api_cursor **out)
 {
 	api_cursor *c = handle_peek(&api_tables, tableid, s->handle);
 	if (!c || c->sess != s)
 		return JET_errInvalidTableId;
 	*out = c;
+	return JET_errSuccess;
+}
+
+JET_ERR api_tableid_get(api_sess *s, JET_TABLEID tableid, api_cursor **out)
+{
+	CallR(api_tableid_get_any(s, tableid, out));
+	if ((*out)->ese)
+		return JET_errDatabaseFileReadOnly;
 	return JET_errSuccess;
 }
 

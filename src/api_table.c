@@ -578,6 +578,16 @@ JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTabl
 	tbl_def *td = NULL;
 
 	CallR(api_enter(sesid, &s));
+	if (dbid > 0 && dbid < API_MAX_DBIDS && s->dbs[dbid].used && s->dbs[dbid].ese) {
+		/* A file written by Microsoft's ESE: read-only (cursor_ese.c). */
+		if (!szTableName || !ptableid || (cbParameters && !pvParameters))
+			Error(JET_errInvalidParameter);
+		if (grbit & ~(JET_GRBIT)OPEN_GRBITS)
+			Error(JET_errInvalidGrbit);
+		if (grbit & JET_bitTableUpdatable)
+			Error(JET_errDatabaseFileReadOnly);
+		Error(cursor_open_ese(s, dbid, s->dbs[dbid].ese, szTableName, ptableid));
+	}
 	Call(api_db(s, dbid, &db, &ro));
 	if (!szTableName || !ptableid || (cbParameters && !pvParameters))
 		Error(JET_errInvalidParameter);
@@ -611,7 +621,7 @@ JET_ERR JET_API JetCloseTable(JET_SESID sesid, JET_TABLEID tableid)
 	api_cursor *c;
 
 	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
+	Call(api_tableid_get_any(s, tableid, &c));
 	cursor_close(c);
 HandleError:
 	api_leave(s);

@@ -105,6 +105,8 @@ void cursor_close(api_cursor *c)
 		cursor_mem_release(c->mem);
 	if (c->tt)
 		tt_close(c->tt);
+	if (c->ese)
+		cursor_ese_close(c);
 	jet_free(c);
 }
 
@@ -369,6 +371,8 @@ JET_ERR cursor_current_record(api_cursor *c, eng_read *r)
 
 	if (c->pos != CUR_ON)
 		return JET_errNoCurrentRecord;
+	if (c->ese)
+		return cursor_ese_current(c);
 	if (c->mem)
 		return mem_take(c, mem_row(c));
 	if (c->tt)
@@ -402,6 +406,8 @@ JET_ERR cursor_move(api_cursor *c, eng_read *r, long cRow, JET_GRBIT grbit)
 		return mem_move(c, cRow);
 	if (c->tt)
 		return tt_move(c, cRow, grbit);
+	if (c->ese)
+		return cursor_ese_move(c, cRow, grbit);
 	if (cRow == (long)JET_MoveFirst || cRow == (long)INT32_MIN) {
 		c->range = false;
 		return cur_edge(c, r, true);
@@ -445,6 +451,8 @@ JET_ERR cursor_seek(api_cursor *c, eng_read *r, JET_GRBIT grbit)
 
 	if (c->tt)
 		return tt_seek(c, grbit);
+	if (c->ese)
+		return cursor_ese_seek(c, grbit);
 
 	if (grbit & ~(mode | JET_bitSetIndexRange | JET_bitCheckUniqueness))
 		return JET_errInvalidGrbit;

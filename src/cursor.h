@@ -54,6 +54,9 @@ struct api_cursor {
 	struct cursor_mem *mem;
 	/* A temporary table (temptable.h): its own tree, no database. */
 	struct tt_table *tt;
+	/* A table of a file written by Microsoft's ESE (cursor_ese.c): no jdb;
+	 * rec holds the current record re-encoded in our format. */
+	struct cursor_ese *ese;
 	int level; /* transaction level when opened */
 
 	/* current index: NULL = the clustered order (primary index or DBK) */
@@ -153,6 +156,21 @@ void cursor_mem_release(cursor_mem *m);
  * failure). */
 JET_ERR cursor_open_mem(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, cursor_mem *m,
 			JET_TABLEID *ptableid);
+
+/* Tables of files written by Microsoft's ESE (cursor_ese.c). Opens a
+ * read-only cursor on table name of db (JET_errObjectNotFound). */
+struct ese_db;
+JET_ERR cursor_open_ese(api_sess *s, JET_DBID dbid, struct ese_db *db, const char *name,
+			JET_TABLEID *ptableid);
+void cursor_ese_close(api_cursor *c);
+JET_ERR cursor_ese_move(api_cursor *c, long cRow, JET_GRBIT grbit);
+JET_ERR cursor_ese_seek(api_cursor *c, JET_GRBIT grbit);
+/* The current record, re-encoded in c->rec (our record format): long
+ * values over cursor_ese_inline_max bytes are references whose id names the
+ * column and occurrence, read by cursor_ese_read_long. */
+JET_ERR cursor_ese_current(api_cursor *c);
+JET_ERR cursor_ese_read_long(api_cursor *c, uint64_t id, uint64_t ib, void *pv, size_t cb);
+extern size_t cursor_ese_inline_max; /* default 1024 */
 
 /* JetDupCursor: a new cursor on c's table (or list), on the clustered
  * index, on its first record (none: before the first), as ESE does. */

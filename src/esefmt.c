@@ -1115,6 +1115,7 @@ void ese_close(ese_db *db)
 }
 
 const ese_info *ese_db_info(const ese_db *db) { return &db->info; }
+uint32_t ese_info_page_size(const ese_db *db) { return db->info.page_size; }
 uint32_t ese_table_count(const ese_db *db) { return db->ntables; }
 
 const ese_table *ese_table_at(const ese_db *db, uint32_t i)

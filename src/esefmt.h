@@ -92,6 +92,7 @@ JET_ERR ese_probe(os_vfs *vfs, const char *path, bool *pfIsEse);
 JET_ERR ese_open(os_vfs *vfs, const char *path, ese_db **out);
 void ese_close(ese_db *db);
 const ese_info *ese_db_info(const ese_db *db);
+uint32_t ese_info_page_size(const ese_db *db);
 
 uint32_t ese_table_count(const ese_db *db);
 const ese_table *ese_table_at(const ese_db *db, uint32_t i);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cursor.h"
 #include "esefmt.h"
 
 #ifndef ESE_SAMPLES_DIR
@@ -173,6 +174,139 @@ START_TEST(test_seek_every_key)
 	ese_cursor_close(a);
 	ese_cursor_close(b);
 	ese_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* through the JET API                                                */
+/* ------------------------------------------------------------------ */
+
+START_TEST(test_jet_api)
+{
+	char path[512], sys[600];
+	sample_path(0, path, sizeof(path));
+	snprintf(sys, sizeof(sys), "%s/sys%d/", tmpdir, (int)getpid());
+	ck_assert_int_eq(mkdir(sys, 0700), 0);
+	JET_INSTANCE inst = 0;
+	JET_SESID ses = 0;
+	JET_DBID dbid = 0;
+	JET_TABLEID t = 0;
+	ck_assert_int_eq(JetCreateInstance(&inst, "ese"), JET_errSuccess);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramSystemPath, 0, sys), 0);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramLogFilePath, 0, sys), 0);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramTempPath, 0, sys), 0);
+	ck_assert_int_eq(JetInit(&inst), JET_errSuccess);
+	ck_assert_int_eq(JetBeginSession(inst, &ses, NULL, NULL), JET_errSuccess);
+	/* Writable: refused. Read-only: attached. */
+	ck_assert_int_eq(JetAttachDatabase(ses, path, 0), JET_errDatabaseFileReadOnly);
+	ck_assert_int_eq(JetAttachDatabase(ses, path, JET_bitDbReadOnly), JET_errSuccess);
+	ck_assert_int_eq(JetAttachDatabase(ses, path, JET_bitDbReadOnly), JET_wrnDatabaseAttached);
+	ck_assert_int_eq(JetOpenDatabase(ses, path, NULL, &dbid, JET_bitDbReadOnly), JET_errSuccess);
+	unsigned long ps = 0;
+	ck_assert_int_eq(JetGetDatabaseInfo(ses, dbid, &ps, sizeof(ps), JET_DbInfoPageSize), 0);
+	ck_assert_uint_eq(ps, 4096);
+	ck_assert_int_eq(JetOpenTable(ses, dbid, "NoSuchTable", NULL, 0, 0, &t), JET_errObjectNotFound);
+	ck_assert_int_eq(JetOpenTable(ses, dbid, "SruDbIdMapTable", NULL, 0, JET_bitTableUpdatable, &t),
+			 JET_errDatabaseFileReadOnly);
+	ck_assert_int_eq(JetOpenTable(ses, dbid, "SruDbIdMapTable", NULL, 0, 0, &t), JET_errSuccess);
+	JET_COLUMNDEF cd;
+	ck_assert_int_eq(JetGetTableColumnInfo(ses, t, "IdIndex", &cd, sizeof(cd), JET_ColInfo), 0);
+	ck_assert_uint_eq(cd.coltyp, JET_coltypLong);
+	JET_COLUMNID idIndex = cd.columnid;
+	ck_assert_int_eq(JetGetTableColumnInfo(ses, t, "IdBlob", &cd, sizeof(cd), JET_ColInfo), 0);
+	JET_COLUMNID idBlob = cd.columnid;
+	/* Every row, in key order (IdIndex ascending), as the reader sees it. */
+	unsigned long n = 0;
+	long prev = -1;
+	JET_ERR err;
+	for (err = JetMove(ses, t, JET_MoveFirst, 0); err >= 0; err = JetMove(ses, t, JET_MoveNext, 0)) {
+		int32_t v = 0;
+		unsigned long cb = 0;
+		ck_assert_int_eq(JetRetrieveColumn(ses, t, idIndex, &v, sizeof(v), &cb, 0, NULL), 0);
+		ck_assert_uint_eq(cb, 4);
+		ck_assert_int_gt(v, prev);
+		prev = v;
+		n++;
+	}
+	ck_assert_int_eq(err, JET_errNoCurrentRecord);
+	ck_assert_uint_eq(n, 1141);
+	/* Seek on the primary index (IdIndex): row 5's blob is a UTF-16 text. */
+	int32_t key = 5;
+	ck_assert_int_eq(JetMakeKey(ses, t, &key, sizeof(key), JET_bitNewKey), 0);
+	ck_assert_int_eq(JetSeek(ses, t, JET_bitSeekEQ), JET_errSuccess);
+	uint8_t blob[512];
+	unsigned long cbBlob = 0;
+	ck_assert_int_ge(JetRetrieveColumn(ses, t, idBlob, blob, sizeof(blob), &cbBlob, 0, NULL), 0);
+	ck_assert_uint_gt(cbBlob, 10);
+	ck_assert(blob[0] == '!' && blob[1] == 0 && blob[2] == '!');
+	/* The same value through the long-value path (kept out of the
+	 * re-encoded record), whole and from an offset. */
+	cursor_ese_inline_max = 8;
+	ck_assert_int_eq(JetMove(ses, t, JET_MoveNext, 0), JET_errSuccess);
+	ck_assert_int_eq(JetMove(ses, t, JET_MovePrevious, 0), JET_errSuccess);
+	uint8_t blob2[512];
+	unsigned long cb2 = 0;
+	ck_assert_int_ge(JetRetrieveColumn(ses, t, idBlob, blob2, sizeof(blob2), &cb2, 0, NULL), 0);
+	ck_assert_uint_eq(cb2, cbBlob);
+	ck_assert(memcmp(blob, blob2, cbBlob) == 0);
+	JET_RETINFO ri = {sizeof(ri), 6, 1, 0};
+	ck_assert_int_eq(JetRetrieveColumn(ses, t, idBlob, blob2, 4, &cb2, 0, &ri), JET_wrnBufferTruncated);
+	ck_assert_uint_eq(cb2, cbBlob - 6);
+	ck_assert(memcmp(blob + 6, blob2, 4) == 0);
+	cursor_ese_inline_max = 1024;
+	key = 100000;
+	ck_assert_int_eq(JetMakeKey(ses, t, &key, sizeof(key), JET_bitNewKey), 0);
+	ck_assert_int_eq(JetSeek(ses, t, JET_bitSeekEQ), JET_errRecordNotFound);
+	ck_assert_int_eq(JetMakeKey(ses, t, &key, sizeof(key), JET_bitNewKey), 0);
+	ck_assert_int_eq(JetSeek(ses, t, JET_bitSeekLE), JET_wrnSeekNotEqual);
+	/* Any write: the file is read-only. */
+	ck_assert_int_eq(JetPrepareUpdate(ses, t, JET_prepInsert), JET_errDatabaseFileReadOnly);
+	ck_assert_int_eq(JetDelete(ses, t), JET_errDatabaseFileReadOnly);
+	JET_TABLEID t2 = 0;
+	ck_assert_int_eq(JetCreateTable(ses, dbid, "New", 0, 0, &t2), JET_errDatabaseFileReadOnly);
+	/* Long values over the inline limit come through the LV path, with
+	 * an offset. */
+	JET_TABLEID tl = 0;
+	ck_assert_int_eq(JetOpenTable(ses, dbid, "MSysObjects", NULL, 0, 0, &tl), JET_errSuccess);
+	ck_assert_int_eq(JetMove(ses, tl, JET_MoveFirst, 0), JET_errSuccess);
+	ck_assert_int_eq(JetCloseTable(ses, tl), JET_errSuccess);
+	ck_assert_int_eq(JetCloseDatabase(ses, dbid, 0), JET_errTableInUse);
+	ck_assert_int_eq(JetCloseTable(ses, t), JET_errSuccess);
+	ck_assert_int_eq(JetCloseDatabase(ses, dbid, 0), JET_errSuccess);
+	ck_assert_int_eq(JetDetachDatabase(ses, path), JET_errSuccess);
+	ck_assert_int_eq(JetEndSession(ses, 0), JET_errSuccess);
+	ck_assert_int_eq(JetTerm(inst), JET_errSuccess);
+}
+END_TEST
+
+/* A dirty file (qmgr.db, 16 KiB pages) attaches as it is, with a warning. */
+START_TEST(test_jet_api_dirty)
+{
+	char path[512], sys[600];
+	sample_path(1, path, sizeof(path));
+	snprintf(sys, sizeof(sys), "%s/sysd%d/", tmpdir, (int)getpid());
+	ck_assert_int_eq(mkdir(sys, 0700), 0);
+	JET_INSTANCE inst = 0;
+	JET_SESID ses = 0;
+	JET_DBID dbid = 0;
+	JET_TABLEID t = 0;
+	ck_assert_int_eq(JetCreateInstance(&inst, "esed"), JET_errSuccess);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramSystemPath, 0, sys), 0);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramLogFilePath, 0, sys), 0);
+	ck_assert_int_eq(JetSetSystemParameter(&inst, 0, JET_paramTempPath, 0, sys), 0);
+	ck_assert_int_eq(JetInit(&inst), JET_errSuccess);
+	ck_assert_int_eq(JetBeginSession(inst, &ses, NULL, NULL), JET_errSuccess);
+	ck_assert_int_eq(JetAttachDatabase(ses, path, JET_bitDbReadOnly), JET_wrnDatabaseRepaired);
+	ck_assert_int_eq(JetOpenDatabase(ses, path, NULL, &dbid, JET_bitDbReadOnly), JET_errSuccess);
+	ck_assert_int_eq(JetOpenTable(ses, dbid, "MSysObjects", NULL, 0, 0, &t), JET_errSuccess);
+	unsigned long n = 0;
+	JET_ERR err;
+	for (err = JetMove(ses, t, JET_MoveFirst, 0); err >= 0; err = JetMove(ses, t, JET_MoveNext, 0))
+		n++;
+	ck_assert_int_eq(err, JET_errNoCurrentRecord);
+	ck_assert_uint_eq(n, 86);
+	/* Left open: JetTerm closes the table, the session and the file. */
+	ck_assert_int_eq(JetTerm(inst), JET_errSuccess);
 }
 END_TEST
 
@@ -647,6 +781,8 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_sample_reads, 0, (int)NSAMPLES);
 	tcase_add_test(tc, test_seek_every_key);
+	tcase_add_test(tc, test_jet_api);
+	tcase_add_test(tc, test_jet_api_dirty);
 	tcase_add_loop_test(tc, test_against_esedbexport, 0, (int)NSAMPLES);
 	suite_add_tcase(s, tc);
 	TCase *tk = tcase_create("corrupt");

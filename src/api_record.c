@@ -677,8 +677,11 @@ static JET_ERR set_column(api_cursor *c, JET_COLUMNID columnid, const void *pv, 
 	col = tbl_column_by_id(c->td, columnid);
 	if (!col)
 		return JET_errColumnNotFound;
-	if (col->rc.grbit & (JET_bitColumnAutoincrement | JET_bitColumnVersion))
-		return JET_errColumnNotUpdatable;
+	/* ESE: the engine owns an autoincrement value, and a version column
+	 * in a replace (an insert may set one). */
+	if ((col->rc.grbit & JET_bitColumnAutoincrement) ||
+	    ((col->rc.grbit & JET_bitColumnVersion) && c->prep == CUR_PREP_REPLACE))
+		return JET_errInvalidColumnType;
 	if (grbit & JET_bitSetRevertToDefaultValue)
 		/* No stored value shows the default (tbl_column_value). */
 		return rec_edit_set(c->edit, columnid, itag, NULL, 0, 0, 0);

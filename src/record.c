@@ -43,8 +43,10 @@
  *    ibLongValue at or past the current length is JET_errColumnNoChunk
  *    (ESE's test is ib >= size, so a NULL value cannot be overwritten);
  *    writing past the end extends. SizeLV to 0 makes the column NULL unless
- *    JET_bitSetZeroLength is given. A Long* value beyond cbMax (or 2^31-1)
- *    is JET_errColumnTooBig, as in ESE.
+ *    JET_bitSetZeroLength is given. A value beyond a variable column's
+ *    cbMax (Text/Binary at most 255, Long* 2^31-1) is JET_errColumnTooBig,
+ *    a fixed-size type given another size JET_errInvalidBufferSize, as in
+ *    ESE.
  *  - JET_bitSetUniqueMultiValues compares the raw bytes (ESE compares "the
  *    source column data, without any transformations").
  *  - rec_max_size(page) = page/2 - 128 (room for two records and page
@@ -804,7 +806,9 @@ JET_ERR rec_edit_set_ex(rec_edit *e, JET_COLUMNID columnid, unsigned long itagSe
 		    cb > REC_LVREF_HDR + REC_LV_PREFIX)
 			return JET_errInvalidParameter;
 	} else if (rec_col_is_fixed_size(c) ? cbNew != limit : cbNew > limit) {
-		return rec_is_long(c->coltyp) ? JET_errColumnTooBig : JET_errInvalidBufferSize;
+		/* As ESE: the wrong size for a fixed-size type, or longer than
+		 * a variable column's cbMax. */
+		return rec_col_is_fixed_size(c) ? JET_errInvalidBufferSize : JET_errColumnTooBig;
 	}
 
 	/* Build the new bytes at the arena's end. A caller may pass bytes that

@@ -566,7 +566,8 @@ END_TEST
 
 
 /* JET_bitColumnVersion: 0 at insert, +1 at every replace (visible to
- * RetrieveCopy from JetPrepareUpdate on), not settable, one per table. */
+ * RetrieveCopy from JetPrepareUpdate on), not settable in a replace, one
+ * per table. */
 START_TEST(test_version_column)
 {
 	env e;
@@ -594,17 +595,22 @@ START_TEST(test_version_column)
 	cd.grbit = JET_bitColumnVersion;
 	ERR(JetAddColumn(e.ses, t, "ver2", &cd, NULL, 0, NULL), JET_errColumnRedundant);
 
+	/* An insert may set it (ESE refuses it in a replace only). */
 	OK(JetPrepareUpdate(e.ses, t, JET_prepInsert));
 	v = 1;
 	OK(JetSetColumn(e.ses, t, c.id, &v, 4, 0, NULL));
-	ERR(JetSetColumn(e.ses, t, ver, &v, 4, 0, NULL), JET_errColumnNotUpdatable);
 	OK(JetRetrieveColumn(e.ses, t, ver, &v, 4, &cb, JET_bitRetrieveCopy, NULL));
 	ck_assert_int_eq(v, 0);
+	v = 5;
+	OK(JetSetColumn(e.ses, t, ver, &v, 4, 0, NULL));
+	v = 0;
+	OK(JetSetColumn(e.ses, t, ver, &v, 4, 0, NULL));
 	OK(JetUpdate(e.ses, t, NULL, 0, NULL));
 	OK(JetMove(e.ses, t, JET_MoveFirst, 0));
 	ck_assert_int_eq(rlong(&e, t, ver), 0);
 	for (i = 1; i <= 3; i++) {
 		OK(JetPrepareUpdate(e.ses, t, JET_prepReplace));
+		ERR(JetSetColumn(e.ses, t, ver, &v, 4, 0, NULL), JET_errInvalidColumnType);
 		OK(JetRetrieveColumn(e.ses, t, ver, &v, 4, &cb, JET_bitRetrieveCopy, NULL));
 		ck_assert_int_eq(v, i);
 		OK(JetSetColumn(e.ses, t, c.age, &age, 4, 0, NULL));
@@ -1080,6 +1086,316 @@ START_TEST(test_escrow_concurrent)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* Documented errors by state and argument, table-driven               */
+/* ------------------------------------------------------------------ */
+
+/* Each row sets up what it needs on a fresh cursor (x->f, before the first
+ * record of "people": ids 1..3, NOT NULL id, index "byage", escrow "hits")
+ * and returns what the call under test answered. Between rows every
+ * transaction is rolled back and the cursors are reopened. */
+typedef struct sctx {
+	env *e;
+	pcols c;
+	JET_TABLEID f;  /* fresh cursor on people */
+	JET_SESID s2;   /* a second session, database open */
+	JET_DBID db2;
+} sctx;
+
+typedef struct scase {
+	const char *name;
+	JET_ERR (*fn)(sctx *x);
+	JET_ERR want;
+	bool txn; /* run in a transaction the harness rolls back */
+} scase;
+
+#define W(name, ...)                                                                               \
+	static JET_ERR w_##name(sctx *x)                                                           \
+	{                                                                                          \
+		JET_SESID ses = x->e->ses;                                                         \
+		JET_TABLEID f = x->f;                                                              \
+		const pcols *c = &x->c;                                                            \
+		(void)ses;                                                                         \
+		(void)f;                                                                           \
+		(void)c;                                                                           \
+		__VA_ARGS__                                                                        \
+	}
+
+static int32_t g_i32;
+
+static void s_first(sctx *x)
+{
+	OK(JetMove(x->e->ses, x->f, JET_MoveFirst, 0));
+}
+
+/* Transactions */
+W(commit_outside, return JetCommitTransaction(ses, 0);)
+W(rollback_outside, return JetRollback(ses, 0);)
+W(begin_8th, for (int i = 0; i < 7; i++) OK(JetBeginTransaction(ses));
+  return JetBeginTransaction(ses);)
+W(begin2_grbit, return JetBeginTransaction2(ses, 0x100);)
+W(commit_grbit, OK(JetBeginTransaction(ses)); return JetCommitTransaction(ses, 0x100);)
+W(rollback_grbit, OK(JetBeginTransaction(ses)); return JetRollback(ses, 0x100);)
+W(readonly_update, OK(JetBeginTransaction2(ses, JET_bitTransactionReadOnly));
+  OK(JetPrepareUpdate(ses, f, JET_prepInsert)); g_i32 = 50;
+  OK(JetSetColumn(ses, f, c->id, &g_i32, 4, 0, NULL));
+  return JetUpdate(ses, f, NULL, 0, NULL);)
+W(readonly_delete, OK(JetBeginTransaction2(ses, JET_bitTransactionReadOnly)); s_first(x);
+  return JetDelete(ses, f);)
+W(readonly_escrow, OK(JetBeginTransaction2(ses, JET_bitTransactionReadOnly)); s_first(x);
+  g_i32 = 1; return JetEscrowUpdate(ses, f, c->hits, &g_i32, 4, NULL, 0, NULL, 0);)
+W(getlock_outside, s_first(x); return JetGetLock(ses, f, JET_bitWriteLock);)
+W(escrow_outside, s_first(x); g_i32 = 1;
+  return JetEscrowUpdate(ses, f, c->hits, &g_i32, 4, NULL, 0, NULL, 0);)
+
+/* Updates */
+W(update_unprepared, return JetUpdate(ses, f, NULL, 0, NULL);)
+W(setcolumn_unprepared, g_i32 = 1; return JetSetColumn(ses, f, c->age, &g_i32, 4, 0, NULL);)
+W(cancel_unprepared, return JetPrepareUpdate(ses, f, JET_prepCancel);)
+W(prepare_twice, OK(JetPrepareUpdate(ses, f, JET_prepInsert));
+  return JetPrepareUpdate(ses, f, JET_prepInsert);)
+W(prepare_bad, return JetPrepareUpdate(ses, f, 99);)
+W(replace_no_record, return JetPrepareUpdate(ses, f, JET_prepReplace);)
+W(copy_no_record, return JetPrepareUpdate(ses, f, JET_prepInsertCopy);)
+W(delete_no_record, return JetDelete(ses, f);)
+W(retrieve_no_record, return JetRetrieveColumn(ses, f, c->age, &g_i32, 4, NULL, 0, NULL);)
+W(bookmark_no_record, char b[64]; unsigned long cb;
+  return JetGetBookmark(ses, f, b, sizeof(b), &cb);)
+W(move_past_end, OK(JetMove(ses, f, JET_MoveLast, 0)); return JetMove(ses, f, JET_MoveNext, 0);)
+W(move_before_first, s_first(x); return JetMove(ses, f, JET_MovePrevious, 0);)
+W(retrieve_deleted, s_first(x); OK(JetDelete(ses, f));
+  return JetRetrieveColumn(ses, f, c->age, &g_i32, 4, NULL, 0, NULL);)
+W(goto_deleted, char b[64]; unsigned long cb; s_first(x);
+  OK(JetGetBookmark(ses, f, b, sizeof(b), &cb)); OK(JetDelete(ses, f));
+  return JetGotoBookmark(ses, f, b, cb);)
+W(key_duplicate, OK(JetPrepareUpdate(ses, f, JET_prepInsert)); g_i32 = 2;
+  OK(JetSetColumn(ses, f, c->id, &g_i32, 4, 0, NULL));
+  return JetUpdate(ses, f, NULL, 0, NULL);)
+W(null_invalid, OK(JetPrepareUpdate(ses, f, JET_prepInsert)); g_i32 = 7;
+  OK(JetSetColumn(ses, f, c->age, &g_i32, 4, 0, NULL));
+  return JetUpdate(ses, f, NULL, 0, NULL);)
+W(primary_changed, s_first(x); OK(JetPrepareUpdate(ses, f, JET_prepReplace)); g_i32 = 70;
+  OK(JetSetColumn(ses, f, c->id, &g_i32, 4, 0, NULL));
+  return JetUpdate(ses, f, NULL, 0, NULL);)
+W(setcolumn_bad_column, OK(JetPrepareUpdate(ses, f, JET_prepInsert));
+  return JetSetColumn(ses, f, 0x7777, &g_i32, 4, 0, NULL);)
+W(setcolumn_bad_size, OK(JetPrepareUpdate(ses, f, JET_prepInsert));
+  return JetSetColumn(ses, f, c->age, &g_i32, 3, 0, NULL);)
+W(setcolumn_too_big, static char big[300]; OK(JetPrepareUpdate(ses, f, JET_prepInsert));
+  return JetSetColumn(ses, f, c->name, big, sizeof(big), 0, NULL);)
+W(setcolumn_grbit, OK(JetPrepareUpdate(ses, f, JET_prepInsert));
+  return JetSetColumn(ses, f, c->age, &g_i32, 4, 0x80000000, NULL);)
+W(retrieve_bad_column, s_first(x);
+  return JetRetrieveColumn(ses, f, 0x7777, &g_i32, 4, NULL, 0, NULL);)
+W(retrieve_grbit, s_first(x);
+  return JetRetrieveColumn(ses, f, c->age, &g_i32, 4, NULL, 0x80000000, NULL);)
+W(write_conflict, JET_TABLEID t2; OK(JetOpenTable(x->s2, x->db2, "people", NULL, 0, 0, &t2));
+  OK(JetMove(x->s2, t2, JET_MoveFirst, 0)); OK(JetBeginTransaction(x->s2));
+  OK(JetPrepareUpdate(x->s2, t2, JET_prepReplace)); OK(JetBeginTransaction(ses)); s_first(x);
+  JET_ERR err = JetPrepareUpdate(ses, f, JET_prepReplace); OK(JetRollback(x->s2, 0));
+  OK(JetCloseTable(x->s2, t2)); return err;)
+
+/* Keys and indexes */
+W(seek_no_key, return JetSeek(ses, f, JET_bitSeekEQ);)
+W(range_no_key, return JetSetIndexRange(ses, f, 0);)
+W(range_remove_none, return JetSetIndexRange(ses, f, JET_bitRangeRemove);)
+W(seek_not_found, g_i32 = 77; OK(JetMakeKey(ses, f, &g_i32, 4, JET_bitNewKey));
+  return JetSeek(ses, f, JET_bitSeekEQ);)
+W(seek_grbit, g_i32 = 1; OK(JetMakeKey(ses, f, &g_i32, 4, JET_bitNewKey));
+  return JetSeek(ses, f, JET_bitSeekEQ | JET_bitSeekGE);)
+W(makekey_full, g_i32 = 1; OK(JetMakeKey(ses, f, &g_i32, 4, JET_bitNewKey));
+  return JetMakeKey(ses, f, &g_i32, 4, 0);)
+W(makekey_grbit, return JetMakeKey(ses, f, &g_i32, 4, JET_bitNewKey | 0x80000000);)
+W(index_not_found, return JetSetCurrentIndex(ses, f, "nope");)
+W(index_has_primary, return JetCreateIndex(ses, f, "pk2", JET_bitIndexPrimary, "+age\0", 6, 100);)
+W(index_duplicate, return JetCreateIndex(ses, f, "byage", 0, "+name\0", 7, 100);)
+W(index_bad_key, return JetCreateIndex(ses, f, "i2", 0, "\0", 1, 100);)
+W(index_bad_column, return JetCreateIndex(ses, f, "i2", 0, "+nope\0", 7, 100);)
+W(index_bad_grbit, return JetCreateIndex(ses, f, "i2", 0x40000000, "+name\0", 7, 100);)
+W(index_unique_dups, return JetCreateIndex(ses, f, "i2", JET_bitIndexUnique, "+hits\0", 7, 100);)
+W(index_must_stay, return JetDeleteIndex(ses, f, "pk");)
+W(delete_index_missing, return JetDeleteIndex(ses, f, "nope");)
+W(index_info_missing, unsigned long n;
+  return JetGetTableIndexInfo(ses, f, "nope", &n, sizeof(n), JET_IdxInfoCount);)
+W(index_info_level, unsigned long n; return JetGetTableIndexInfo(ses, f, NULL, &n, sizeof(n), 99);)
+
+/* Columns */
+W(column_in_use, return JetDeleteColumn(ses, f, "age");)
+W(column_missing, return JetDeleteColumn(ses, f, "nope");)
+W(column_duplicate, JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0, 0};
+  return JetAddColumn(ses, f, "age", &cd, NULL, 0, NULL);)
+W(column_bad_type, JET_COLUMNDEF cd = {sizeof(cd), 0, 99, 0, 0, 0, 0, 0, 0};
+  return JetAddColumn(ses, f, "z", &cd, NULL, 0, NULL);)
+W(column_bad_grbit, JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0, 0x40000000};
+  return JetAddColumn(ses, f, "z", &cd, NULL, 0, NULL);)
+W(column_mv_fixed, JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0,
+				       JET_bitColumnMultiValued | JET_bitColumnFixed};
+  return JetAddColumn(ses, f, "z", &cd, NULL, 0, NULL);)
+W(column_bad_name, JET_COLUMNDEF cd = {sizeof(cd), 0, JET_coltypLong, 0, 0, 0, 0, 0, 0};
+  return JetAddColumn(ses, f, "", &cd, NULL, 0, NULL);)
+W(column_rename_dup, return JetRenameColumn(ses, f, "age", "name", 0);)
+W(column_rename_missing, return JetRenameColumn(ses, f, "nope", "z", 0);)
+W(column_info_missing, JET_COLUMNDEF cd;
+  return JetGetTableColumnInfo(ses, f, "nope", &cd, sizeof(cd), JET_ColInfo);)
+W(column_info_small, JET_COLUMNDEF cd;
+  return JetGetTableColumnInfo(ses, f, "age", &cd, 4, JET_ColInfo);)
+
+/* Tables and databases */
+W(table_duplicate, JET_TABLEID t; return JetCreateTable(ses, x->e->db, "people", 0, 0, &t);)
+W(table_missing, JET_TABLEID t; return JetOpenTable(ses, x->e->db, "nope", NULL, 0, 0, &t);)
+W(table_open_grbit, JET_TABLEID t;
+  return JetOpenTable(ses, x->e->db, "people", NULL, 0, 0x40000000, &t);)
+W(table_delete_in_use, return JetDeleteTable(ses, x->e->db, "people");)
+W(table_delete_missing, return JetDeleteTable(ses, x->e->db, "nope");)
+W(table_rename_dup, JET_TABLEID t; OK(JetCreateTable(ses, x->e->db, "other", 0, 0, &t));
+  OK(JetCloseTable(ses, t)); JET_ERR err = JetRenameTable(ses, x->e->db, "other", "people");
+  OK(JetDeleteTable(ses, x->e->db, "other")); return err;)
+W(table_bad_name, JET_TABLEID t; return JetCreateTable(ses, x->e->db, "", 0, 0, &t);)
+W(table_density, JET_TABLEID t; return JetCreateTable(ses, x->e->db, "d", 0, 5, &t);)
+W(db_bad_id, return JetCloseDatabase(ses, 77, 0);)
+W(db_duplicate, JET_DBID d; return JetCreateDatabase(ses, x->e->dbpath, NULL, &d, 0);)
+W(db_attach_missing, return JetAttachDatabase(ses, "/nonexistent/x.edb", 0);)
+W(db_info_level, unsigned long v; return JetGetDatabaseInfo(ses, x->e->db, &v, sizeof(v), 99);)
+W(table_info_level, unsigned long v; return JetGetTableInfo(ses, f, &v, sizeof(v), 99);)
+W(end_session_grbit, return JetEndSession(ses, 0x100);)
+W(dup_cursor_grbit, JET_TABLEID t; return JetDupCursor(ses, f, &t, 1);)
+W(move_grbit, return JetMove(ses, f, JET_MoveFirst, 0x100);)
+
+#undef W
+
+#define R(name, want) {#name, w_##name, want, false}
+#define RT(name, want) {#name, w_##name, want, true}
+static const scase g_state_cases[] = {
+    R(commit_outside, JET_errNotInTransaction),
+    R(rollback_outside, JET_errNotInTransaction),
+    R(begin_8th, JET_errTransTooDeep),
+    R(begin2_grbit, JET_errInvalidGrbit),
+    R(commit_grbit, JET_errInvalidGrbit),
+    R(rollback_grbit, JET_errInvalidGrbit),
+    R(readonly_update, JET_errTransReadOnly),
+    R(readonly_delete, JET_errTransReadOnly),
+    R(readonly_escrow, JET_errTransReadOnly),
+    R(getlock_outside, JET_errNotInTransaction),
+    R(escrow_outside, JET_errNotInTransaction),
+    R(update_unprepared, JET_errUpdateNotPrepared),
+    R(setcolumn_unprepared, JET_errUpdateNotPrepared),
+    R(cancel_unprepared, JET_errUpdateNotPrepared),
+    R(prepare_twice, JET_errAlreadyPrepared),
+    R(prepare_bad, JET_errInvalidParameter),
+    R(replace_no_record, JET_errNoCurrentRecord),
+    R(copy_no_record, JET_errNoCurrentRecord),
+    R(delete_no_record, JET_errNoCurrentRecord),
+    R(retrieve_no_record, JET_errNoCurrentRecord),
+    R(bookmark_no_record, JET_errNoCurrentRecord),
+    R(move_past_end, JET_errNoCurrentRecord),
+    R(move_before_first, JET_errNoCurrentRecord),
+    RT(retrieve_deleted, JET_errRecordDeleted),
+    RT(goto_deleted, JET_errRecordDeleted),
+    R(key_duplicate, JET_errKeyDuplicate),
+    R(null_invalid, JET_errNullInvalid),
+    R(primary_changed, JET_errRecordPrimaryChanged),
+    R(setcolumn_bad_column, JET_errColumnNotFound),
+    R(setcolumn_bad_size, JET_errInvalidBufferSize),
+    R(setcolumn_too_big, JET_errColumnTooBig),
+    R(setcolumn_grbit, JET_errInvalidGrbit),
+    R(retrieve_bad_column, JET_errColumnNotFound),
+    R(retrieve_grbit, JET_errInvalidGrbit),
+    R(write_conflict, JET_errWriteConflict),
+    R(seek_no_key, JET_errKeyNotMade),
+    R(range_no_key, JET_errKeyNotMade),
+    R(range_remove_none, JET_errInvalidOperation),
+    R(seek_not_found, JET_errRecordNotFound),
+    R(seek_grbit, JET_errInvalidGrbit),
+    R(makekey_full, JET_errKeyIsMade),
+    R(makekey_grbit, JET_errInvalidGrbit),
+    R(index_not_found, JET_errIndexNotFound),
+    R(index_has_primary, JET_errIndexHasPrimary),
+    R(index_duplicate, JET_errIndexDuplicate),
+    R(index_bad_key, JET_errIndexInvalidDef),
+    R(index_bad_column, JET_errColumnNotFound),
+    R(index_bad_grbit, JET_errInvalidGrbit),
+    R(index_unique_dups, JET_errKeyDuplicate),
+    R(index_must_stay, JET_errIndexMustStay),
+    R(delete_index_missing, JET_errIndexNotFound),
+    R(index_info_missing, JET_errIndexNotFound),
+    R(index_info_level, JET_errInvalidParameter),
+    R(column_in_use, JET_errColumnInUse),
+    R(column_missing, JET_errColumnNotFound),
+    R(column_duplicate, JET_errColumnDuplicate),
+    R(column_bad_type, JET_errInvalidColumnType),
+    R(column_bad_grbit, JET_errInvalidGrbit),
+    R(column_mv_fixed, JET_errMultiValuedColumnMustBeTagged),
+    R(column_bad_name, JET_errInvalidName),
+    R(column_rename_dup, JET_errColumnDuplicate),
+    R(column_rename_missing, JET_errColumnNotFound),
+    R(column_info_missing, JET_errColumnNotFound),
+    R(column_info_small, JET_errInvalidBufferSize),
+    R(table_duplicate, JET_errTableDuplicate),
+    R(table_missing, JET_errObjectNotFound),
+    R(table_open_grbit, JET_errInvalidGrbit),
+    R(table_delete_in_use, JET_errTableInUse),
+    R(table_delete_missing, JET_errObjectNotFound),
+    R(table_rename_dup, JET_errTableDuplicate),
+    R(table_bad_name, JET_errInvalidName),
+    R(table_density, JET_errDensityInvalid),
+    R(db_bad_id, JET_errInvalidDatabaseId),
+    R(db_duplicate, JET_errDatabaseDuplicate),
+    R(db_attach_missing, JET_errFileNotFound),
+    R(db_info_level, JET_errInvalidParameter),
+    R(table_info_level, JET_errInvalidParameter),
+    R(end_session_grbit, JET_errInvalidParameter),
+    R(dup_cursor_grbit, JET_errInvalidGrbit),
+    R(move_grbit, JET_errInvalidGrbit),
+};
+#undef R
+#undef RT
+
+START_TEST(test_state_errors)
+{
+	env e;
+	sctx x;
+	JET_TABLEID t;
+	size_t i;
+	int bad = 0;
+
+	env_start(&e);
+	memset(&x, 0, sizeof(x));
+	x.e = &e;
+	t = make_people(&e, &x.c, 3);
+	OK(JetCloseTable(e.ses, t));
+	OK(JetBeginSession(e.inst, &x.s2, NULL, NULL));
+	OK(JetOpenDatabase(x.s2, e.dbpath, NULL, &x.db2, 0));
+	for (i = 0; i < sizeof(g_state_cases) / sizeof(g_state_cases[0]); i++) {
+		const scase *sc = &g_state_cases[i];
+		JET_ERR got;
+		OK(JetOpenTable(e.ses, e.db, "people", NULL, 0, 0, &x.f));
+		if (sc->txn)
+			OK(JetBeginTransaction(e.ses));
+		got = sc->fn(&x);
+		(void)JetPrepareUpdate(e.ses, x.f, JET_prepCancel);
+		(void)JetRollback(e.ses, JET_bitRollbackAll);
+		(void)JetCloseTable(e.ses, x.f);
+		if (got != sc->want) {
+			fprintf(stderr, "%s: got %ld (%s), want %ld (%s)\n", sc->name, got,
+				JetErrorName(got), sc->want, JetErrorName(sc->want));
+			bad++;
+		}
+	}
+	/* Nothing a row did stayed. */
+	OK(JetOpenTable(e.ses, e.db, "people", NULL, 0, 0, &t));
+	{
+		unsigned long n = 0;
+		OK(JetIndexRecordCount(e.ses, t, &n, 0));
+		ck_assert_uint_eq(n, 3);
+	}
+	OK(JetCloseTable(e.ses, t));
+	OK(JetEndSession(x.s2, 0));
+	env_stop(&e);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handles and NULLs, table-driven                                    */
 /* ------------------------------------------------------------------ */
@@ -1512,6 +1828,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_insert_copy_delete_original);
 	tcase_add_test(tc, test_temp_table_forms);
 	tcase_add_test(tc, test_info_levels);
+	tcase_add_test(tc, test_state_errors);
 	tcase_add_test(tc, test_handles);
 	tcase_add_test(tc, test_link_all);
 	suite_add_tcase(s, tc);

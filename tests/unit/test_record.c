@@ -234,7 +234,7 @@ static JET_ERR model_set(model *md, uint32_t ci, unsigned long itag, const uint8
 		return JET_errSuccess;
 	}
 	if (col_fixed_size(c) ? cbNew != col_limit(c) : cbNew > col_limit(c))
-		return is_long(c->coltyp) ? JET_errColumnTooBig : JET_errInvalidBufferSize;
+		return col_fixed_size(c) ? JET_errInvalidBufferSize : JET_errColumnTooBig;
 	nv = calloc(1, cbNew + 1);
 	if (lv == JET_bitSetAppendLV) {
 		if (cbCur)
@@ -561,11 +561,11 @@ START_TEST(test_invalid_buffer_size)
 	ck_assert_int_eq(rec_edit_set(e, 1, 0, &v, 0, JET_bitSetZeroLength, 0), JET_errInvalidBufferSize);
 	ck_assert_int_eq(rec_edit_set(e, 1, 0, &v, 4, 0, 0), JET_errSuccess);
 	ck_assert_int_eq(rec_edit_set(e, 300, 0, &v, 2, 0, 0), JET_errInvalidBufferSize);
-	ck_assert_int_eq(rec_edit_set(e, 128, 0, b, 256, 0, 0), JET_errInvalidBufferSize);
+	ck_assert_int_eq(rec_edit_set(e, 128, 0, b, 256, 0, 0), JET_errColumnTooBig);
 	ck_assert_int_eq(rec_edit_set(e, 128, 0, b, 255, 0, 0), JET_errSuccess);
-	ck_assert_int_eq(rec_edit_set(e, 129, 0, b, 11, 0, 0), JET_errInvalidBufferSize);
+	ck_assert_int_eq(rec_edit_set(e, 129, 0, b, 11, 0, 0), JET_errColumnTooBig);
 	ck_assert_int_eq(rec_edit_set(e, 129, 0, b, 10, 0, 0), JET_errSuccess);
-	ck_assert_int_eq(rec_edit_set(e, 129, 0, b, 1, JET_bitSetAppendLV, 0), JET_errInvalidBufferSize);
+	ck_assert_int_eq(rec_edit_set(e, 129, 0, b, 1, JET_bitSetAppendLV, 0), JET_errColumnTooBig);
 	ck_assert_int_eq(rec_edit_set(e, 1, 0, &v, 4, JET_bitSetAppendLV, 0), JET_errInvalidGrbit);
 	expect_value(e, 129, 1, "xxxxxxxxxx");
 	rec_edit_free(e);

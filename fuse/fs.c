@@ -472,12 +472,12 @@ static JET_ERR bk_peek(jfs_bk_file **pfiles, unsigned *pn, struct timespec *pmti
 	return err;
 }
 
-/* The name of the backup's log folder: the database's file name + .jetlog,
- * as jetfs lays a database out (main.c). */
+/* The name of the backup's log folder: the mount's own (DATABASE.jetlog,
+ * main.c), so the copy lies out as the live database does. */
 static void bk_logs_name(char *out, size_t cb)
 {
-	const char *db = g_st->fs->db_path, *slash = strrchr(db, '/');
-	snprintf(out, cb, "%s.jetlog", slash ? slash + 1 : db);
+	const char *dir = g_st->fs->log_dir, *slash = strrchr(dir, '/');
+	snprintf(out, cb, "%s", slash ? slash + 1 : dir);
 }
 
 /* Name of the table of a CSV/SCHEMA inode in v, or ObjectNotFound (also

@@ -181,6 +181,18 @@ START_TEST(test_backup_while_writing)
 }
 END_TEST
 
+/* Rows from..to, one lazily flushed transaction each. */
+static void insert_lazy(JET_SESID s, JET_TABLEID t, int32_t from, int32_t to)
+{
+	for (int32_t k = from; k <= to; k++) {
+		ck_assert_int_eq(JetBeginTransaction(s), 0);
+		ck_assert_int_eq(JetPrepareUpdate(s, t, JET_prepInsert), 0);
+		ck_assert_int_eq(JetSetColumn(s, t, g_colk, &k, 4, 0, NULL), 0);
+		ck_assert_int_eq(JetUpdate(s, t, NULL, 0, NULL), 0);
+		ck_assert_int_eq(JetCommitTransaction(s, JET_bitCommitLazyFlush), 0);
+	}
+}
+
 /* jetfs's way (libjet extensions): reads at any offset, and a checkpoint
  * file naming the database as ../NAME, so the copy recovers with its logs
  * in a folder beside the database. */
@@ -201,13 +213,7 @@ START_TEST(test_backup_positional_reads_and_db_folder)
 	ck_assert_int_eq(JetCreateTable(s, dbid, "t", 0, 100, &t), 0);
 	ck_assert_int_eq(JetAddColumn(s, t, "k", &cd, NULL, 0, &g_colk), 0);
 	ck_assert_int_eq(JetCreateIndex(s, t, "pk", JET_bitIndexPrimary, "+k\0", 4, 100), 0);
-	for (int32_t k = 1; k <= 3000; k++) {
-		ck_assert_int_eq(JetBeginTransaction(s), 0);
-		ck_assert_int_eq(JetPrepareUpdate(s, t, JET_prepInsert), 0);
-		ck_assert_int_eq(JetSetColumn(s, t, g_colk, &k, 4, 0, NULL), 0);
-		ck_assert_int_eq(JetUpdate(s, t, NULL, 0, NULL), 0);
-		ck_assert_int_eq(JetCommitTransaction(s, JET_bitCommitLazyFlush), 0);
-	}
+	insert_lazy(s, t, 1, 3000);
 
 	ck_assert_int_eq(JetBeginExternalBackupInstance(g_inst, 0), 0);
 	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, NULL), JET_errInvalidParameter);
@@ -250,13 +256,7 @@ START_TEST(test_backup_positional_reads_and_db_folder)
 
 	/* Committed after the database was copied, before the log's end is
 	 * fixed: only the log brings these into the copy. */
-	for (int32_t k = 3001; k <= 3100; k++) {
-		ck_assert_int_eq(JetBeginTransaction(s), 0);
-		ck_assert_int_eq(JetPrepareUpdate(s, t, JET_prepInsert), 0);
-		ck_assert_int_eq(JetSetColumn(s, t, g_colk, &k, 4, 0, NULL), 0);
-		ck_assert_int_eq(JetUpdate(s, t, NULL, 0, NULL), 0);
-		ck_assert_int_eq(JetCommitTransaction(s, JET_bitCommitLazyFlush), 0);
-	}
+	insert_lazy(s, t, 3001, 3100);
 	ck_assert_int_eq(JetGetLogInfoInstance(g_inst, logs, sizeof(logs), &cb), 0);
 	ck_assert_int_eq(JetSetBackupDatabaseFolderInstance(g_inst, ".."), JET_errInvalidBackupSequence);
 	uint64_t last_log_size = 0;

@@ -14,7 +14,7 @@ NAME=${DB##*/}
 # wcommit MODE FILE TEXT: TEXT and a line end into FILE through jw MODE (one transaction),
 # tried again when it fails with EBUSY, as an application would: a write
 # conflict rolled it back and changed nothing (concurrent appends to
-# different tables conflicted now and then before 727e01e/3ab3421; the
+# different tables conflicted now and then before 727e01e; the
 # count is printed, and conflicts are not this script's subject).
 wcommit() {
 	_try=0

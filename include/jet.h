@@ -1227,7 +1227,12 @@ JET_ERR JET_API JetDeleteTableA(JET_SESID sesid, JET_DBID dbid, const char *szTa
 JET_ERR JET_API JetRenameTableA(JET_SESID sesid, JET_DBID dbid, const char *szName,
 				const char *szNameNew);
 /* Open a cursor on a table, positioned before the first record of the
- * primary index. No such table: JET_errObjectNotFound. */
+ * primary index. No such table: JET_errObjectNotFound. JET_bitTableDenyRead
+ * keeps every other session from opening the table, JET_bitTableDenyWrite
+ * from opening it except JET_bitTableReadOnly, until the cursor closes;
+ * such an open meets JET_errTableLocked, and asking for either while another
+ * session has the table open gives JET_errTableInUse (libjet does not tell
+ * that session's readers from its writers). */
 JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 			      const void *pvParameters, unsigned long cbParameters,
 			      JET_GRBIT grbit, JET_TABLEID *ptableid);

@@ -603,9 +603,16 @@ JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTabl
 		Error(JET_errPermissionDenied);
 	if (ro && (grbit & JET_bitTableUpdatable))
 		Error(JET_errPermissionDenied);
-	/* JET_bitTableDenyRead/DenyWrite (exclusive opens) are accepted and not
-	 * enforced: isolation comes from snapshots and record locks. */
 	Call(cursor_open(s, dbid, db, td, ro || (grbit & JET_bitTableReadOnly), ptableid));
+	{
+		api_cursor *c;
+		Call(api_tableid_get(s, *ptableid, &c));
+		err = cursor_deny(c, grbit);
+		if (err < 0) {
+			cursor_close(c);
+			*ptableid = JET_tableidNil;
+		}
+	}
 HandleError:
 	if (reading)
 		eng_read_end(&r);

@@ -86,9 +86,59 @@ HandleError:
 	return err;
 }
 
+JET_ERR cursor_deny(api_cursor *c, JET_GRBIT grbit)
+{
+	const JET_GRBIT deny = grbit & (JET_bitTableDenyRead | JET_bitTableDenyWrite);
+	api_sess *s = c->sess;
+	tbl_rt *rt = c->rt;
+	api_cursor *o;
+	uint32_t own = 0, nopen;
+	JET_ERR err = JET_errSuccess;
+
+	TAILQ_FOREACH(o, &s->cursors, link)
+	{
+		if (o->rt == rt)
+			own++;
+	}
+	/* Our cursor is counted in nopen already, so an open racing with
+	 * ours sees our hold or is seen here. Readers and writers are not
+	 * told apart among the others: any other open cursor makes a
+	 * DenyWrite request JET_errTableInUse too. */
+	pthread_mutex_lock(&rt->lock);
+	nopen = __atomic_load_n(&rt->nopen, __ATOMIC_ACQUIRE);
+	if (rt->deny_owner && rt->deny_owner != s) {
+		if (deny || rt->deny_read || (rt->deny_write && !c->readonly))
+			err = JET_errTableLocked;
+	} else if (deny && nopen > own) {
+		err = JET_errTableInUse;
+	}
+	if (err == JET_errSuccess && deny) {
+		rt->deny_owner = s;
+		if (deny & JET_bitTableDenyRead)
+			rt->deny_read++;
+		else
+			rt->deny_write++;
+		c->deny = deny;
+	}
+	pthread_mutex_unlock(&rt->lock);
+	return err;
+}
+
 void cursor_close(api_cursor *c)
 {
 	api_sess *s = c->sess;
+
+	if (c->deny) {
+		tbl_rt *rt = c->rt;
+		pthread_mutex_lock(&rt->lock);
+		if (c->deny & JET_bitTableDenyRead)
+			rt->deny_read--;
+		else
+			rt->deny_write--;
+		if (!rt->deny_read && !rt->deny_write)
+			rt->deny_owner = NULL;
+		pthread_mutex_unlock(&rt->lock);
+	}
 
 	TAILQ_REMOVE(&s->cursors, c, link);
 	s->ncursors--;

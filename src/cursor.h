@@ -49,6 +49,7 @@ struct api_cursor {
 	tbl_def *td;
 	tbl_rt *rt; /* counts this cursor in nopen */
 	bool readonly;
+	JET_GRBIT deny; /* JET_bitTableDenyRead/DenyWrite it holds (cursor_deny) */
 	/* A list table (cursor_open_mem): rows in memory, no b+tree; the
 	 * position is the row number, kept big-endian in pk like a bookmark. */
 	struct cursor_mem *mem;
@@ -109,6 +110,13 @@ struct api_cursor {
 JET_ERR cursor_open(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, bool readonly,
 		    JET_TABLEID *ptableid);
 void cursor_close(api_cursor *c);
+/* JetOpenTable's exclusive modes for a cursor just opened: grbit's
+ * JET_bitTableDenyRead (no other session may open the table) and
+ * JET_bitTableDenyWrite (none may open it for writing), held until the
+ * cursor closes. Another session holding them: JET_errTableLocked (also
+ * for an open without them that they deny); another session with the
+ * table open when asking for them: JET_errTableInUse. */
+JET_ERR cursor_deny(api_cursor *c, JET_GRBIT grbit);
 /* Replaces the cursor's definition (after DDL through it). */
 void cursor_set_def(api_cursor *c, tbl_def *td);
 /* Positions before the first entry of the current index. */

@@ -64,6 +64,10 @@ typedef struct tbl_rt {
 	bool lv_init;           /* lv.c: long-value ids */
 	uint64_t lv_next;       /* next long-value id to hand out */
 	uint32_t nopen; /* cursors open on the table (JetDeleteTable); __atomic_* only */
+	/* JetOpenTable's JET_bitTableDenyRead/DenyWrite (cursor_deny): the
+	 * session holding them and how many of its cursors do (under lock). */
+	const void *deny_owner;
+	uint32_t deny_read, deny_write;
 	struct tbl_rt *next;
 } tbl_rt;
 

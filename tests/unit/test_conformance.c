@@ -1253,6 +1253,23 @@ W(table_rename_dup, JET_TABLEID t; OK(JetCreateTable(ses, x->e->db, "other", 0, 
   OK(JetDeleteTable(ses, x->e->db, "other")); return err;)
 W(table_bad_name, JET_TABLEID t; return JetCreateTable(ses, x->e->db, "", 0, 0, &t);)
 W(table_density, JET_TABLEID t; return JetCreateTable(ses, x->e->db, "d", 0, 5, &t);)
+W(deny_in_use, JET_TABLEID t2;
+  return JetOpenTable(x->s2, x->db2, "people", NULL, 0, JET_bitTableDenyRead, &t2);)
+W(deny_read_locked, JET_TABLEID t2, t; OK(JetCloseTable(ses, f));
+  OK(JetOpenTable(x->s2, x->db2, "people", NULL, 0, JET_bitTableDenyRead, &t2));
+  JET_ERR err = JetOpenTable(ses, x->e->db, "people", NULL, 0, JET_bitTableReadOnly, &t);
+  OK(JetCloseTable(x->s2, t2)); OK(JetOpenTable(ses, x->e->db, "people", NULL, 0, 0, &t));
+  OK(JetCloseTable(ses, t)); return err;)
+W(deny_write_locked, JET_TABLEID t2, t; OK(JetCloseTable(ses, f));
+  OK(JetOpenTable(x->s2, x->db2, "people", NULL, 0, JET_bitTableDenyWrite, &t2));
+  OK(JetOpenTable(ses, x->e->db, "people", NULL, 0, JET_bitTableReadOnly, &t));
+  OK(JetCloseTable(ses, t));
+  JET_ERR err = JetOpenTable(ses, x->e->db, "people", NULL, 0, 0, &t);
+  OK(JetCloseTable(x->s2, t2)); return err;)
+W(deny_own_session, JET_TABLEID t;
+  OK(JetOpenTable(ses, x->e->db, "people", NULL, 0, JET_bitTableDenyRead, &t));
+  JET_ERR err = JetOpenTable(x->s2, x->db2, "people", NULL, 0, 0, &f);
+  OK(JetCloseTable(ses, t)); return err;)
 W(db_bad_id, return JetCloseDatabase(ses, 77, 0);)
 W(db_duplicate, JET_DBID d; return JetCreateDatabase(ses, x->e->dbpath, NULL, &d, 0);)
 W(db_attach_missing, return JetAttachDatabase(ses, "/nonexistent/x.edb", 0);)
@@ -1339,6 +1356,10 @@ static const scase g_state_cases[] = {
     R(table_rename_dup, JET_errTableDuplicate),
     R(table_bad_name, JET_errInvalidName),
     R(table_density, JET_errDensityInvalid),
+    R(deny_in_use, JET_errTableInUse),
+    R(deny_read_locked, JET_errTableLocked),
+    R(deny_write_locked, JET_errTableLocked),
+    R(deny_own_session, JET_errTableLocked),
     R(db_bad_id, JET_errInvalidDatabaseId),
     R(db_duplicate, JET_errDatabaseDuplicate),
     R(db_attach_missing, JET_errFileNotFound),

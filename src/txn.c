@@ -25,7 +25,10 @@
  *     pages are retired at the new version;
  *   - merge path: the changes (bt_diff snapshot->private) are applied to the
  *     current tree by a commit writer with a fresh stamp; the private pages
- *     are freed. Locks guarantee nobody else changed those keys.
+ *     are freed. Locks guarantee nobody else changed those keys, but for
+ *     keys the transaction changed by escrow deltas only (txn_escrow):
+ *     their value is the committed one with each counter advanced by the
+ *     transaction's delta (escrow_merge), and that is what is logged.
  *   Both paths log the diff (logrec.h) and then the directory of trees is
  *   rewritten for the new version. If anything fails before the COMMIT
  *   record is appended, the batch is closed with ABORT, the commit writer's

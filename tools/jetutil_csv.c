@@ -367,8 +367,8 @@ static const char usage_import[] =
 	"jetfs mount writes it: each DIRECTORY/.schema/NAME makes table NAME with its\n"
 	"types and indexes, then each DIRECTORY/NAME.csv fills its table (one\n"
 	"transaction per table). A NAME.csv without a schema file makes a table of\n"
-	"LongText columns. Autoincrement columns are numbered by the engine. On any\n"
-	"error the new DATABASE is removed again.\n";
+	"LongText columns. Autoincrement columns are numbered by the engine (their\n"
+	"values cannot be set, as in ESE). On any error the new DATABASE is removed.\n";
 
 static int name_sort(const struct dirent **a, const struct dirent **b)
 {
@@ -550,8 +550,12 @@ static JET_ERR import_tables(ju_mount *m, jfs_sess *s, const char *dir, size_t *
 		Call(jfs_table_load(s, table, &t));
 		bool ai = has_autoinc(t);
 		jfs_table_put(t);
-		if (ai)
+		if (ai) {
+			ju_progress_end(&pr);
+			printf("%s: an autoincrement column: the engine numbered the rows 1, 2, ...\n",
+			       table);
 			(*prenumbered)++;
+		}
 	}
 HandleError:
 	ju_progress_end(&pr);

@@ -319,7 +319,7 @@ JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBoo
 	cur_call cc;
 	api_cursor *c;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	c = cc.c;
 	if (!pvBookmark && cbMax)
 		Error(JET_errInvalidParameter);
@@ -339,7 +339,7 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBo
 	JET_ERR err = JET_errSuccess;
 	cur_call cc;
 
-	CallR(call_enter(sesid, tableid, &cc, true));
+	CallR(call_enter_ex(sesid, tableid, &cc, true, true));
 	if (!pvBookmark || cbBookmark == 0 || cbBookmark > TBL_KEY_BUF)
 		Error(JET_errInvalidBookmark);
 	err = cursor_goto_pk(cc.c, &cc.r, pvBookmark, cbBookmark);

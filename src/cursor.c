@@ -569,6 +569,8 @@ JET_ERR cursor_goto_pk(api_cursor *c, eng_read *r, const uint8_t *pk, size_t cbP
 		return JET_errInvalidBookmark;
 	if (c->tt)
 		return tt_goto_pk(c, pk, cbPk);
+	if (c->ese)
+		return cursor_ese_goto_key(c, pk, cbPk);
 	if (c->mem) {
 		if (cbPk != 4 || get_be32(pk) >= cursor_mem_count(c->mem))
 			return JET_errInvalidBookmark;

@@ -173,6 +173,9 @@ JET_ERR cursor_open_ese(api_sess *s, JET_DBID dbid, struct ese_db *db, const cha
 void cursor_ese_close(api_cursor *c);
 JET_ERR cursor_ese_move(api_cursor *c, long cRow, JET_GRBIT grbit);
 JET_ERR cursor_ese_seek(api_cursor *c, JET_GRBIT grbit);
+/* JetGotoBookmark: the record whose primary key is pk (JET_errRecordDeleted
+ * when there is none). */
+JET_ERR cursor_ese_goto_key(api_cursor *c, const uint8_t *pk, size_t cbPk);
 /* The current record, re-encoded in c->rec (our record format): long
  * values over cursor_ese_inline_max bytes are references whose id names the
  * column and occurrence, read by cursor_ese_read_long. */

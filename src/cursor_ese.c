@@ -345,6 +345,20 @@ JET_ERR cursor_ese_seek(api_cursor *c, JET_GRBIT grbit)
 	return JET_errSuccess;
 }
 
+JET_ERR cursor_ese_goto_key(api_cursor *c, const uint8_t *pk, size_t cbPk)
+{
+	const void *k;
+	size_t ck;
+	JET_ERR err = ese_cursor_seek(c->ese->cur, pk, cbPk);
+	if (err == JET_errRecordNotFound)
+		return JET_errRecordDeleted;
+	CallR(err);
+	CallR(ese_cursor_key(c->ese->cur, &k, &ck));
+	if (key_cmp(k, ck, pk, cbPk) != 0)
+		return JET_errRecordDeleted;
+	return take(c, JET_errSuccess, true);
+}
+
 JET_ERR cursor_ese_read_long(api_cursor *c, uint64_t id, uint64_t ib, void *pv, size_t cb)
 {
 	const void *p;

@@ -254,6 +254,18 @@ START_TEST(test_jet_api)
 	ck_assert_uint_eq(cb2, cbBlob - 6);
 	ck_assert(memcmp(blob + 6, blob2, 4) == 0);
 	cursor_ese_inline_max = 1024;
+	/* Bookmarks: the primary key; going back finds the same record. */
+	uint8_t bm[64];
+	unsigned long cbBm = 0;
+	ck_assert_int_eq(JetGetBookmark(ses, t, bm, sizeof(bm), &cbBm), JET_errSuccess);
+	ck_assert_int_eq(JetMove(ses, t, JET_MoveLast, 0), JET_errSuccess);
+	ck_assert_int_eq(JetGotoBookmark(ses, t, bm, cbBm), JET_errSuccess);
+	int32_t back = 0;
+	unsigned long cbBack = 0;
+	ck_assert_int_eq(JetRetrieveColumn(ses, t, idIndex, &back, sizeof(back), &cbBack, 0, NULL), 0);
+	ck_assert_int_eq(back, 5);
+	bm[1] ^= 0x7f; /* IdIndex about 2^31: no such record */
+	ck_assert_int_eq(JetGotoBookmark(ses, t, bm, cbBm), JET_errRecordDeleted);
 	key = 100000;
 	ck_assert_int_eq(JetMakeKey(ses, t, &key, sizeof(key), JET_bitNewKey), 0);
 	ck_assert_int_eq(JetSeek(ses, t, JET_bitSeekEQ), JET_errRecordNotFound);

@@ -172,6 +172,42 @@ static JET_ERR row_add(row_state *rs, const void *pv, size_t cb)
 	return csv_buf_append(&rs->bytes, pv, cb);
 }
 
+/* Windows programs keep FILETIMEs (100 ns since 1601) in DateTime columns
+ * too (User Access Logging does). Read as an OLE date such a value is a
+ * tiny denormal-like double; read as a FILETIME it falls in 1980..2200.
+ * Then it becomes the OLE date of that instant, so the CSV shows the date. */
+static bool filetime_as_ole(const uint8_t *p, size_t cb, uint8_t out[8])
+{
+	if (cb != 8)
+		return false;
+	uint64_t u = get_le64(p);
+	double d;
+	memcpy(&d, &u, sizeof(d));
+	const uint64_t ft1980 = 119600064000000000ull, ft2200 = 188992224000000000ull;
+	if (d == 0 || !(d < 1e-200 && d > -1e-200) || u < ft1980 || u > ft2200)
+		return false;
+	/* 109205 days from 1601-01-01 to OLE's 1899-12-30. */
+	const uint64_t day = 864000000000ull; /* FILETIME ticks a day */
+	double ole = (double)(int64_t)(u / day - 109205) + (double)(u % day) / (double)day;
+	memcpy(&u, &ole, sizeof(u));
+	put_le64(out, u);
+	return true;
+}
+
+/* A text value's terminating NUL (stored by Windows programs) is not shown. */
+static size_t text_len(const ese_column *c, const uint8_t *p, size_t cb)
+{
+	if (c->codepage == 1200) {
+		cb &= ~(size_t)1;
+		while (cb >= 2 && p[cb - 1] == 0 && p[cb - 2] == 0)
+			cb -= 2;
+	} else {
+		while (cb && p[cb - 1] == 0)
+			cb--;
+	}
+	return cb;
+}
+
 static bool exported(const ese_column *c)
 {
 	return c->coltyp != JET_coltypNil && c->coltyp != JET_coltypSLV &&
@@ -220,6 +256,13 @@ static JET_ERR export_table(ese_db *db, const ese_table *t, FILE *f, uint64_t *p
 				Call(ese_cursor_value(c, col->id, it, &pv, &cb));
 				if (err == JET_wrnColumnNull)
 					continue;
+				uint8_t ole[8];
+				if (col->coltyp == JET_coltypDateTime && filetime_as_ole(pv, cb, ole)) {
+					pv = ole;
+				} else if (col->coltyp == JET_coltypText ||
+					   col->coltyp == JET_coltypLongText) {
+					cb = text_len(col, pv, cb);
+				}
 				Call(row_add(&rs, pv, cb));
 				count[fi]++;
 			}

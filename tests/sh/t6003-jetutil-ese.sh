@@ -71,6 +71,10 @@ for f in "$S"/UAL-*/*.mdb; do
 	run 0 "export $(basename "$(dirname "$f")")/$(basename "$f")" "$JETUTIL" export "$f" "$T/u$n"
 done
 
+run 0 "export UAL-HyperV-PC/Current.mdb again" "$JETUTIL" export "$S/UAL-HyperV-PC/Current.mdb" "$T/ual"
+check "UAL: FILETIMEs in DateTime columns show as dates, text without its NUL" \
+	grep -qx '2021-06-23T11:47:36.276,10.0.0.10,gc' "$T/ual/DNS.csv"
+
 # A flipped byte in a leaf page of SRUDB.dat (page 50, 4 KiB pages).
 cp "$S/SRUDB.dat" "$T/bad.dat" && chmod u+w "$T/bad.dat"
 printf '\377' | dd of="$T/bad.dat" bs=1 seek=$((51 * 4096 + 1000)) conv=notrunc 2>/dev/null

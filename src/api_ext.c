@@ -22,9 +22,20 @@ JET_ERR JET_API JetGetTableState(JET_SESID sesid, JET_TABLEID tableid, JET_TABLE
 	eng_read r;
 	eng_tree_info info;
 	JET_ERR err;
-	CallR(ext_enter(sesid, tableid, &s, &c));
+	CallR(api_enter(sesid, &s));
+	Call(api_tableid_get_any(s, tableid, &c));
 	if (!pstate || pstate->cbStruct < sizeof(*pstate))
 		Error(JET_errInvalidParameter);
+	if (c->ese) {
+		/* A file written by Microsoft's ESE keeps no counters: they are
+		 * never exact (cModifications 1, counters 0), so a reader (jetfs)
+		 * computes what it needs from the rows. */
+		memset(pstate->rgCounter, 0, sizeof(pstate->rgCounter));
+		pstate->objidTable = c->td->objid;
+		pstate->changedNs = 0;
+		pstate->cModifications = 1;
+		Error(JET_errSuccess);
+	}
 	Call(eng_read_begin(s->eng, c->db, &r));
 	err = eng_read_tree_info(&r, c->td->objid, &info);
 	eng_read_end(&r);

@@ -170,6 +170,8 @@ JET_ERR cursor_open_mem(api_sess *s, JET_DBID dbid, jdb *db, tbl_def *td, cursor
 struct ese_db;
 JET_ERR cursor_open_ese(api_sess *s, JET_DBID dbid, struct ese_db *db, const char *name,
 			JET_TABLEID *ptableid);
+JET_ERR cursor_open_ese_table(api_sess *s, JET_DBID dbid, struct ese_db *db, const char *name,
+			      JET_TABLEID *ptableid);
 void cursor_ese_close(api_cursor *c);
 JET_ERR cursor_ese_move(api_cursor *c, long cRow, JET_GRBIT grbit);
 JET_ERR cursor_ese_seek(api_cursor *c, JET_GRBIT grbit);

@@ -29,3 +29,26 @@ echo "file: $F ($(wc -c < "$F") bytes), best of $RUNS"
 printf '%-22s %8s s %8s KiB peak RSS\n' "jetutil export" "$jt" "$jm" "esedbexport" "$et" "$em"
 awk -v a="$et" -v b="$jt" -v c="$em" -v d="$jm" \
 	'BEGIN { printf "ratio: %.1fx faster, %.2f of esedbexport'"'"'s peak memory\n", (b > 0 ? a / b : 0), d / c }'
+
+# The issue's measure: cat of every table through `jetfs -o ro` (mount,
+# cat *.csv, jetfs's own peak RSS from /proc, unmount). Needs /dev/fuse.
+JETFS=${JETFS:-$top_builddir/fuse/jetfs}
+if [ -x "$JETFS" ] && [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
+	cp "$F" "$T/m.edb"
+	mkdir "$T/mnt"
+	trap 'fusermount3 -u -z "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
+	timeout 300 "$JETFS" -f -o ro "$T/m.edb" "$T/mnt" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while ! mountpoint -q "$T/mnt" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	start=$(date +%s.%N)
+	cat "$T/mnt"/*.csv >/dev/null
+	end=$(date +%s.%N)
+	jp=$(pgrep -P "$pid" | head -1) # jetfs, under timeout
+	mm=$(awk '/VmHWM/ { print $2 }' "/proc/${jp:-$pid}/status")
+	fusermount3 -u -z "$T/mnt"
+	wait $pid 2>/dev/null
+	awk -v s="$start" -v e="$end" -v m="$mm" -v et="$et" -v em="$em" 'BEGIN {
+		printf "%-22s %8.2f s %8s KiB peak RSS (jetfs)\n", "cat through the mount", e - s, m
+		printf "ratio: %.1fx faster, %.2f of esedbexport'"'"'s peak memory\n", et / (e - s), m / em }'
+fi

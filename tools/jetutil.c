@@ -870,10 +870,12 @@ static JET_ERR compact_copy(ju_db *src, const char *dst, const char *dstlog, uin
 	Call(eng_db_create(inst, dst, true, &db));
 	Call(eng_sess_begin_internal(inst, true, &s));
 
+	/* Progress: pages of the original read so far (each is read once: its
+	 * cache holds them while a tree is copied) out of the pages it covers. */
 	uint64_t total = (uint64_t)src->hdr.page_count;
+	jcache_stats cs;
 	ju_progress pr;
 	ju_progress_begin(&pr, "compact", total);
-	uint64_t pages_done = 0;
 	Call(bt_cursor_open(src->cache, src->hdr.dir_root, &dir));
 	Call(bt_cursor_open(src->cache, src->hdr.dir_root, &cur));
 	for (err = bt_first(dir); err >= 0; err = bt_next(dir)) {
@@ -901,14 +903,18 @@ static JET_ERR compact_copy(ju_db *src, const char *dst, const char *dstlog, uin
 			if (++n % COMPACT_BATCH == 0) {
 				Call(eng_txn_commit(s, JET_bitCommitLazyFlush));
 				Call(eng_txn_begin(s, false));
-				pages_done += COMPACT_BATCH / 64;
-				ju_progress_set(&pr, JET_MIN(pages_done, total));
+			}
+			if (n % 1024 == 0) {
+				jcache_stats_get(src->cache, &cs);
+				ju_progress_set(&pr, JET_MIN(cs.reads, total));
 			}
 		}
 		if (err != JET_errNoCurrentRecord && err != JET_errRecordNotFound)
 			Call(err);
 		Call(txn_set_tree_info(s, db, objid, info.counter, info.changed_ns, info.modifications));
 		Call(eng_txn_commit(s, JET_bitCommitLazyFlush));
+		jcache_stats_get(src->cache, &cs);
+		ju_progress_set(&pr, JET_MIN(cs.reads, total));
 	}
 	if (err != JET_errNoCurrentRecord && err != JET_errRecordNotFound)
 		Call(err);

@@ -234,7 +234,7 @@ if command -v script >/dev/null; then
 	for c in "check $DB" "compact $DB" "backup $DB $T/bk3" "import $T/exp $T/imp"; do
 		case $c in import*) "$JETUTIL" export "$DB" "$T/exp" >/dev/null ;; esac
 		script -qec "$JETUTIL $c" /dev/null >"$T/tty.out" 2>&1
-		if grep -q '\[#*  *\] *[0-9]*%\|\[#*\] 100%' "$T/tty.out"; then ok "progress bar on a terminal: ${c%% *}"; else
+		if tr '\r' '\n' <"$T/tty.out" | grep -a -q "^${c%% *}  *\[#* *\] *[0-9]*%"; then ok "progress bar on a terminal: ${c%% *}"; else
 			not_ok "progress bar on a terminal: ${c%% *}"
 			sed 's/^/# /' "$T/tty.out" | head -5
 		fi

@@ -1892,6 +1892,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		 * (>> appends); a hidden table's new file replaces it */
 		replace = hid;
 	} else if (err == JET_errObjectNotFound) {
+		if (!name_is_utf8(table, strlen(table))) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
 		if ((err = create_empty_table(view, table, &objid)) < 0) {
 			err_reply(req, err);
 			return;
@@ -2159,6 +2163,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 					 : name_schema_to_table(newname, ntable);
 	if (nerr < 0 && nerr != NAME_errNotTableFile) {
 		fuse_reply_err(req, name_errno(nerr));
+		return;
+	}
+	if (nerr >= 0 && !name_is_utf8(ntable, strlen(ntable))) {
+		fuse_reply_err(req, EINVAL); /* as op_create: new names are text */
 		return;
 	}
 	if (kind == JFS_K_DIR && (name_is_reserved(newname) || (view && !strcmp(newname, "ctl")))) {

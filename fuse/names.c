@@ -105,6 +105,40 @@ JET_ERR name_check_table(const char *table, size_t len)
 	return JET_errSuccess;
 }
 
+bool name_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = p[i], n;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			n = 1, cp = c & 0x1F, min = 0x80;
+		else if ((c & 0xF0) == 0xE0)
+			n = 2, cp = c & 0x0F, min = 0x800;
+		else if ((c & 0xF8) == 0xF0)
+			n = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return false;
+		if (len - i <= n)
+			return false;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
 static JET_ERR to_file(const char *table, char *out, size_t cbOut, bool suffix)
 {
 	size_t len, n;

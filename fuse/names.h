@@ -72,6 +72,12 @@ JET_ERR name_schema_to_table(const char *file, char *table);
 JET_ERR name_escape(const char *in, size_t len, char *out, size_t cbOut);
 JET_ERR name_unescape(const char *in, size_t len, char *out, size_t cbOut, size_t *plen);
 
+/* Whether len bytes are well-formed UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF). The mount creates tables only under
+ * such names (a file name is text to every tool that shows one); a table
+ * of another name, made through the JET API, is still reachable. */
+bool name_is_utf8(const char *s, size_t len);
+
 /* The mount's own names in the root: .schema, .sessions, .backup, .system.
  * No table file or schema file is ever one of them. */
 bool name_is_reserved(const char *file);

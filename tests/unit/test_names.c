@@ -253,6 +253,32 @@ START_TEST(test_cases)
 }
 END_TEST
 
+START_TEST(test_utf8)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} c[] = {
+	    {"users", true},
+	    {"caf\xC3\xA9", true},            /* U+00E9 */
+	    {"\xE2\x82\xAC", true},            /* U+20AC */
+	    {"\xF0\x9F\x98\x80", true},        /* U+1F600 */
+	    {"\xF4\x8F\xBF\xBF", true},        /* U+10FFFF */
+	    {"a\xFF" "b", false},              /* never a UTF-8 byte */
+	    {"caf\xC3", false},                /* truncated */
+	    {"\xC3" "a", false},                /* bad continuation */
+	    {"\xC0\xAF", false},               /* overlong '/' */
+	    {"\xE0\x80\xAF", false},           /* overlong '/' */
+	    {"\xED\xA0\x80", false},           /* surrogate U+D800 */
+	    {"\xF4\x90\x80\x80", false},       /* U+110000 */
+	    {"\x80", false},                   /* lone continuation */
+	    {"\xFE\xFF", false},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		ck_assert_msg(name_is_utf8(c[i].s, strlen(c[i].s)) == c[i].ok, "case %zu", i);
+}
+END_TEST
+
 START_TEST(test_reserved)
 {
 	ck_assert(name_is_reserved(".schema"));
@@ -278,6 +304,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_no_aliases);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_reserved);
+	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -156,7 +156,7 @@ struct jlog {
 	uint32_t nreleased;        /* committers a leader released, not yet back */
 	pthread_cond_t cv_gather;  /* one of them appended */
 	uint64_t sync_ns;          /* how long the last write+sync took */
-	JET_ERR dead;      /* sticky JET_errLogWriteFail once I/O failed */
+	JET_ERR dead;      /* sticky LogWriteFail (LogDiskFull) once I/O failed */
 	jlog_stats stats;
 
 	os_file *file; /* current generation; only the leader uses it */
@@ -377,8 +377,11 @@ static JET_ERR log_lead_locked(jlog *l)
 	l->writing = false;
 	l->stats.syncs++;
 	if (err < 0) {
-		/* Invariant 2: whatever the disk now holds, we cannot vouch for it. */
-		l->dead = JET_errLogWriteFail;
+		/* Invariant 2: whatever the disk now holds, we cannot vouch for it.
+		 * A full disk says so (as ESE's LogDiskFull), so that a program
+		 * can tell it from an I/O error; either way the log is dead. */
+		l->dead = err == JET_errDiskFull || err == JET_errLogDiskFull ? JET_errLogDiskFull
+									    : JET_errLogWriteFail;
 	} else {
 		l->stats.bytes_written += wlen;
 		l->durable = target;

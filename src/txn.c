@@ -1515,6 +1515,14 @@ static void settle_part(part_commit *pc)
 		retire(db, pc->cw.retired[i], pc->ver);
 }
 
+/* What the commit that met a dead log returns: a full disk as such
+ * (JET_errLogDiskFull, as ESE; jetfs makes it ENOSPC), anything else as the
+ * instance's end. Later calls get JET_errInstanceUnavailable either way. */
+static JET_ERR log_failure(JET_ERR err)
+{
+	return err == JET_errLogDiskFull ? JET_errLogDiskFull : JET_errInstanceUnavailable;
+}
+
 static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 {
 	JET_ERR err = JET_errSuccess;
@@ -1594,7 +1602,7 @@ static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 			err = jlog_flush(inst->log, end);
 			if (err < 0) {
 				eng_set_fatal(inst, err);
-				return JET_errInstanceUnavailable;
+				return log_failure(err);
 			}
 			if (JET_CRASH_POINT("commit.after_flush"))
 				return JET_errDiskIO;
@@ -1636,7 +1644,7 @@ JET_ERR eng_txn_commit(jsess *s, JET_GRBIT grbit)
 		JET_ERR err = jlog_flush(inst->log, upto);
 		if (err < 0) {
 			eng_set_fatal(inst, err);
-			return JET_errInstanceUnavailable;
+			return log_failure(err);
 		}
 		/* As in ESE, these bits only wait for the log: the open
 		 * transaction, if any, is left as it is. */

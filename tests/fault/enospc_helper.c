@@ -9,9 +9,10 @@
  *       else attached). Commits (durable) transactions of 8 rows of ~1.5 KiB
  *       each, appending each acknowledged transaction's number to ACKED
  *       (which must live on another file system), until a call fails. Exit
- *       0 when that failure is JET_errDiskFull or JET_errLogDiskFull, or
- *       JET_errInstanceUnavailable/JET_errLogWriteFail after one of them (a
- *       log that could not write is dead for good); 2 for any other error;
+ *       0 when that failure is JET_errDiskFull or JET_errLogDiskFull (a
+ *       full disk must say so, not look like an I/O error) and, after a
+ *       LogDiskFull, the next commit gives JET_errInstanceUnavailable (a
+ *       log that could not write is dead for good); 2 otherwise;
  *       3 when 100000 transactions never filled the disk. Then JetTerm,
  *       whose failure on a full disk is allowed.
  *   enospc_helper verify DIR ACKED N
@@ -20,6 +21,7 @@
  *       durable transactions must commit (space is back), a clean JetTerm.
  *       Exit 0 when all holds; prints what it found.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,15 +178,15 @@ static int do_fill(const char *acked_path)
 	printf("fill: %u transactions committed, then %ld (%s)\n", n, (long)err,
 	       JetErrorName(err));
 	/* After a disk-full from the log, the log is dead: later calls say so. */
-	if (err == JET_errInstanceUnavailable || err == JET_errLogWriteFail) {
+	bool dead_ok = true;
+	if (err == JET_errLogDiskFull) {
 		err = txn_commit(&c, txn);
 		printf("fill: the next commit: %ld (%s)\n", (long)err, JetErrorName(err));
+		dead_ok = err == JET_errInstanceUnavailable;
 	}
 	int rc = n == MAX_TXN ? 3
-		 : (first == JET_errDiskFull || first == JET_errLogDiskFull ||
-		    first == JET_errInstanceUnavailable || first == JET_errLogWriteFail)
-		     ? 0
-		     : 2;
+		 : (first == JET_errDiskFull || first == JET_errLogDiskFull) && dead_ok ? 0
+											  : 2;
 	JET_ERR term = JetTerm(c.inst);
 	printf("fill: JetTerm: %ld (%s)\n", (long)term, JetErrorName(term));
 	return rc;

@@ -79,7 +79,7 @@ static JET_ERR enter_state(api_sess *s, int flags)
 		return JET_errNotInitialized;
 	}
 	if (eng_inst_fatal(s->inst->eng) && !(flags & API_ENTER_END_SESSION))
-		return JET_errInstanceUnavailable;
+		return eng_inst_fatal(s->inst->eng);
 	return JET_errSuccess;
 }
 
@@ -199,7 +199,7 @@ static JET_ERR sess_new(api_inst *i, api_sess **out)
 		goto HandleError;
 	}
 	if (eng_inst_fatal(i->eng))
-		Error(JET_errInstanceUnavailable);
+		Error(eng_inst_fatal(i->eng));
 	if (i->nsessions >= eng_inst_params(i->eng)->max_sessions)
 		Error(JET_errOutOfSessions);
 	s = sess_alloc();
@@ -292,7 +292,7 @@ JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
 	if (grbit & ~(JET_GRBIT)JET_bitForceSessionClosed)
 		Error(JET_errInvalidParameter);
 	if (eng_inst_fatal(s->inst->eng))
-		Error(JET_errInstanceUnavailable);
+		Error(eng_inst_fatal(s->inst->eng));
 	err = api_sess_destroy(s);
 	if (err >= 0)
 		return err; /* s is gone: no api_leave */

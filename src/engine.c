@@ -173,11 +173,16 @@ JET_ERR eng_dir_lookup(jdb *db, uint32_t dir_root, uint32_t objid, uint32_t *pro
 	return JET_errSuccess;
 }
 
+/* The instance's end, as every later call reports it: a log that died of
+ * a full disk says so (ESE's InstanceUnavailableDueToFatalLogDiskFull, ENOSPC
+ * through jetfs), any other cause is JET_errInstanceUnavailable. */
 void eng_set_fatal(jinst *inst, JET_ERR err)
 {
-	(void)err;
 	JET_ERR none = 0;
-	atomic_compare_exchange_strong(&inst->fatal, &none, JET_errInstanceUnavailable);
+	atomic_compare_exchange_strong(&inst->fatal, &none,
+				       err == JET_errLogDiskFull
+					   ? JET_errInstanceUnavailableDueToFatalLogDiskFull
+					   : JET_errInstanceUnavailable);
 }
 
 JET_ERR eng_inst_fatal(const jinst *inst) { return inst->fatal; }

@@ -88,7 +88,9 @@ JET_ERR eng_init(jinst *inst, JET_GRBIT grbit);
  * the log. */
 JET_ERR eng_term(jinst *inst, JET_GRBIT grbit);
 /* After a log write or sync failure every commit fails with this error and
- * the instance must be terminated: JET_errInstanceUnavailable (0 if fine). */
+ * the instance must be terminated: JET_errInstanceUnavailable, or
+ * JET_errInstanceUnavailableDueToFatalLogDiskFull when the disk was full
+ * (0 if fine). */
 JET_ERR eng_inst_fatal(const jinst *inst);
 
 /* Databases (attached to an instance). */

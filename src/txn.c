@@ -863,7 +863,7 @@ static JET_ERR write_check(jsess *s, jdb *db)
 	if (db->readonly)
 		return JET_errDatabaseFileReadOnly;
 	if (s->inst->fatal)
-		return JET_errInstanceUnavailable;
+		return s->inst->fatal;
 	return JET_errSuccess;
 }
 
@@ -1547,7 +1547,7 @@ static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 	}
 	pthread_mutex_lock(&inst->commit_lock);
 	if (inst->fatal)
-		Error(JET_errInstanceUnavailable);
+		Error(inst->fatal);
 	if (JET_CRASH_POINT("commit.before_log"))
 		Error(JET_errDiskIO);
 	for (int i = 0; i < npc; i++) {

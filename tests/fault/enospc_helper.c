@@ -11,7 +11,8 @@
  *       (which must live on another file system), until a call fails. Exit
  *       0 when that failure is JET_errDiskFull or JET_errLogDiskFull (a
  *       full disk must say so, not look like an I/O error) and, after a
- *       LogDiskFull, the next commit gives JET_errInstanceUnavailable (a
+ *       LogDiskFull, the next commit gives
+ *       JET_errInstanceUnavailableDueToFatalLogDiskFull (a
  *       log that could not write is dead for good); 2 otherwise;
  *       3 when 100000 transactions never filled the disk. Then JetTerm,
  *       whose failure on a full disk is allowed.
@@ -182,7 +183,7 @@ static int do_fill(const char *acked_path)
 	if (err == JET_errLogDiskFull) {
 		err = txn_commit(&c, txn);
 		printf("fill: the next commit: %ld (%s)\n", (long)err, JetErrorName(err));
-		dead_ok = err == JET_errInstanceUnavailable;
+		dead_ok = err == JET_errInstanceUnavailableDueToFatalLogDiskFull;
 	}
 	int rc = n == MAX_TXN ? 3
 		 : (first == JET_errDiskFull || first == JET_errLogDiskFull) && dead_ok ? 0

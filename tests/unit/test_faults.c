@@ -591,7 +591,9 @@ START_TEST(test_enospc)
 			err = wl_commit(&w, false);
 		if (err < 0) {
 			/* only a dead log may refuse work now */
-			ck_assert_msg(eng_inst_fatal(inst) == JET_errInstanceUnavailable,
+			ck_assert_msg(eng_inst_fatal(inst) == JET_errInstanceUnavailable ||
+					  eng_inst_fatal(inst) ==
+					      JET_errInstanceUnavailableDueToFatalLogDiskFull,
 				      "%s: after the space came back work fails with %ld and the "
 				      "instance is not marked unavailable",
 				      what, err);

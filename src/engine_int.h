@@ -48,12 +48,6 @@ typedef struct lock_entry {
 	uint32_t escrows;        /* live transactions holding escrow deltas on it */
 } lock_entry;
 
-/* A lock this transaction holds, to find its entry again at the end. */
-typedef struct lock_ref {
-	uint64_t hash;
-	uint32_t objid;
-} lock_ref;
-
 typedef struct lock_table {
 	pthread_mutex_t mu;
 	lock_entry *slots;
@@ -185,7 +179,8 @@ typedef struct txn_db {
 	size_t ndrops, cap_drops;
 	txn_page *pages;         /* open addressing, cap power of two */
 	size_t npages, cap_pages;
-	lock_ref *locks;         /* keys this transaction locked */
+	uint64_t *lock_hashes;   /* keys this transaction locked (their entries are
+				  * the ones with that hash that it owns) */
 	size_t nlocks, cap_locks;
 	txn_escrow *escrows;     /* keys it holds escrow deltas on */
 	uint32_t nescrows, cap_escrows;

@@ -184,20 +184,36 @@ static void lt_purge_locked(lock_table *lt, uint64_t oldest)
 	}
 }
 
-static JET_ERR txn_remember_lock(txn_db *p, uint64_t h, uint32_t objid)
+static JET_ERR txn_remember_lock(txn_db *p, uint64_t h)
 {
 	if (p->nlocks == p->cap_locks) {
 		size_t ncap = p->cap_locks ? p->cap_locks * 2 : 64;
-		lock_ref *n = jet_realloc(p->locks, ncap * sizeof(*n));
+		uint64_t *n = jet_realloc(p->lock_hashes, ncap * sizeof(*n));
 		if (!n)
 			return JET_errOutOfMemory;
-		p->locks = n;
+		p->lock_hashes = n;
 		p->cap_locks = ncap;
 	}
-	p->locks[p->nlocks].hash = h;
-	p->locks[p->nlocks].objid = objid;
-	p->nlocks++;
+	p->lock_hashes[p->nlocks++] = h;
 	return JET_errSuccess;
+}
+
+/* The entry with hash h that s owns. A transaction's list keeps only the
+ * hash (8 bytes per lock): two of its keys of different trees with one
+ * hash are two entries it owns, each found once, since a released entry is
+ * no longer owned. */
+static lock_entry *lt_find_owned(lock_table *lt, uint64_t h, const jsess *s)
+{
+	if (!lt->cap)
+		return NULL;
+	size_t mask = lt->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		lock_entry *e = &lt->slots[i];
+		if (e->hash == LT_EMPTY)
+			return NULL;
+		if (e->hash == h && e->owner == s)
+			return e;
+	}
 }
 
 /* ---- escrow set (txn_escrow) ---- */
@@ -334,7 +350,7 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 		e = lt_insert(lt, h, objid);
 		e->owner = s;
 	}
-	err = txn_remember_lock(p, h, objid);
+	err = txn_remember_lock(p, h);
 	if (err < 0) {
 		lt_remove(lt, e);
 		goto HandleError;
@@ -421,8 +437,8 @@ static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 		}
 	}
 	for (size_t i = 0; i < p->nlocks; i++) {
-		lock_entry *e = lt_find(lt, p->locks[i].hash, p->locks[i].objid);
-		if (!e || e->owner != s)
+		lock_entry *e = lt_find_owned(lt, p->lock_hashes[i], s);
+		if (!e)
 			continue;
 		if (commit_ver && commit_ver > oldest) {
 			e->owner = NULL;
@@ -559,7 +575,7 @@ static void part_free(txn_db *p)
 	jet_free(p->trees);
 	jet_free(p->drops);
 	jet_free(p->pages);
-	jet_free(p->locks);
+	jet_free(p->lock_hashes);
 	esc_clear(p);
 	jet_free(p->escrows);
 	jet_free(p->esc_index);

@@ -5,13 +5,19 @@
  * Rules (on top of those in cache.h):
  *  1. One mutex (c->mu) guards every frame's metadata, the hash, the free
  *     list, the clock hand and the counters, with one exception: the pin
- *     count is atomic, raised only under c->mu but dropped without it
- *     (jcache_release takes no lock). So code under c->mu that reads a pin
- *     of 0 knows the frame is unpinned and stays so until it unlocks; a pin
- *     it reads as non-zero may drop at any moment, which only makes it skip
- *     or copy a frame it could have used. The drop is a release and those
- *     reads acquire, so an unpinned frame's bytes are complete when seen.
- *     A hit takes c->mu once: hash lookup, pin, bump the use count, unlock.
+ *     count and the frame's key, packed in one atomic word (state = key <<
+ *     32 | pins). The key is pgno + 1 while the frame holds that page and
+ *     is not busy with I/O, 0 otherwise. A hit takes no lock (hit_fast):
+ *     it walks the hash chain without the lock (the chain may change under
+ *     it, so the walk is bounded and only a hint) and pins by a CAS that
+ *     succeeds only if the word still carries its page's key: a frame is
+ *     thus pinned only by someone who wants its current page, or under
+ *     c->mu. Code under c->mu that needs a frame to itself (evict, write in
+ *     place, drop) takes the key away by a CAS from (key, 0 pins) to (0, 0)
+ *     (frame_unkey_idle): after that no new pin can appear until it holds
+ *     the lock again, and a failed CAS means "pinned". Pins drop without
+ *     the lock (jcache_release) as a release; the pinning CAS acquires from
+ *     the release that set the key after the page's bytes were complete.
  *     No allocation after create.
  *  2. No file I/O happens under c->mu. A frame being read or written has
  *     F_IO set; it stays in the hash (so a second thread missing the same
@@ -48,10 +54,11 @@
 
 typedef struct frame {
 	jbuf buf; /* first, so a caller's jbuf * is the frame * */
-	_Atomic uint32_t pin; /* see rule 1 */
+	_Atomic uint64_t state; /* key << 32 | pins, see rule 1 */
+	_Atomic uint64_t fast_hits; /* hits taken by hit_fast */
 	uint8_t flags;
-	uint8_t usage;
-	int32_t next;       /* hash chain, or free list */
+	_Atomic uint8_t usage; /* CLOCK count; hit_fast bumps it without c->mu */
+	int32_t next;       /* hash chain, or free list; read without c->mu (atomic builtins) */
 	uint64_t lsn;       /* WAL position the page must wait for */
 	uint64_t dirty_gen; /* bumped by every jcache_dirty */
 } frame;
@@ -85,6 +92,14 @@ static inline uint32_t hash_slot(const jcache *c, uint32_t pgno)
 	return (pgno * 0x9E3779B1u) >> c->hash_shift;
 }
 
+#define PIN_MASK 0xffffffffull
+#define STATE_KEY(pgno) (((uint64_t)(pgno) + 1) << 32)
+
+/* Chain links and bucket heads are read by hit_fast without c->mu, so they
+ * are loaded and stored atomically (relaxed: the key CAS orders the rest). */
+static inline int32_t link_get(const int32_t *l) { return __atomic_load_n(l, __ATOMIC_RELAXED); }
+static inline void link_set(int32_t *l, int32_t v) { __atomic_store_n(l, v, __ATOMIC_RELAXED); }
+
 static inline int32_t hash_find(const jcache *c, uint32_t pgno)
 {
 	int32_t i = c->buckets[hash_slot(c, pgno)];
@@ -96,8 +111,8 @@ static inline int32_t hash_find(const jcache *c, uint32_t pgno)
 static void hash_insert(jcache *c, int32_t i)
 {
 	uint32_t s = hash_slot(c, c->frames[i].buf.pgno);
-	c->frames[i].next = c->buckets[s];
-	c->buckets[s] = i;
+	link_set(&c->frames[i].next, c->buckets[s]);
+	link_set(&c->buckets[s], i);
 }
 
 static void hash_remove(jcache *c, int32_t i)
@@ -107,8 +122,35 @@ static void hash_remove(jcache *c, int32_t i)
 		assert(*link >= 0);
 		link = &c->frames[*link].next;
 	}
-	*link = c->frames[i].next;
-	c->frames[i].next = -1;
+	link_set(link, c->frames[i].next);
+	link_set(&c->frames[i].next, -1);
+}
+
+/* Under c->mu: the frame may be pinned by hit_fast from now on (it holds
+ * page buf.pgno, complete, and no I/O runs on it). */
+static inline void frame_key(frame *fr)
+{
+	if (fr->buf.pgno == UINT32_MAX) /* its key would wrap to 0: locked path only */
+		return;
+	atomic_fetch_add_explicit(&fr->state, STATE_KEY(fr->buf.pgno), memory_order_release);
+}
+
+/* Under c->mu: takes the key away if nobody holds a pin (true), so nobody
+ * can pin the frame until the caller gives the key back or reuses it. */
+static inline bool frame_unkey_idle(frame *fr)
+{
+	uint64_t w = atomic_load_explicit(&fr->state, memory_order_acquire);
+	while ((w & PIN_MASK) == 0)
+		if (atomic_compare_exchange_weak_explicit(&fr->state, &w, 0, memory_order_acquire,
+							  memory_order_acquire))
+			return true;
+	return false;
+}
+
+/* Under c->mu: takes the key away, pins or not (no new lock-free pins). */
+static inline void frame_unkey(frame *fr)
+{
+	atomic_fetch_and_explicit(&fr->state, PIN_MASK, memory_order_relaxed);
 }
 
 /* The frame leaves the hash and goes to the free list. */
@@ -118,10 +160,11 @@ static void frame_drop(jcache *c, int32_t i)
 	hash_remove(c, i);
 	if (fr->flags & F_DIRTY)
 		c->ndirty--;
+	assert((atomic_load(&fr->state) >> 32) == 0);
 	fr->flags = 0;
 	fr->usage = 0;
 	fr->lsn = 0;
-	fr->next = c->free_head;
+	link_set(&fr->next, c->free_head);
 	c->free_head = i;
 }
 
@@ -129,22 +172,22 @@ static void frame_drop(jcache *c, int32_t i)
 static inline void frame_pin(jcache *c, frame *fr)
 {
 	(void)c;
-	atomic_fetch_add_explicit(&fr->pin, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&fr->state, 1, memory_order_relaxed);
 }
 
 /* With or without c->mu. */
 static inline void frame_unpin(jcache *c, frame *fr)
 {
 	(void)c;
-	uint32_t old = atomic_fetch_sub_explicit(&fr->pin, 1, memory_order_release);
-	assert(old > 0);
+	uint64_t old = atomic_fetch_sub_explicit(&fr->state, 1, memory_order_release);
+	assert((old & PIN_MASK) > 0);
 	(void)old;
 }
 
 /* Under c->mu: is the frame pinned (rule 1)? */
 static inline bool frame_pinned(const frame *fr)
 {
-	return atomic_load_explicit(&fr->pin, memory_order_acquire) != 0;
+	return (atomic_load_explicit(&fr->state, memory_order_acquire) & PIN_MASK) != 0;
 }
 
 /*
@@ -161,7 +204,9 @@ static JET_ERR frame_write(jcache *c, frame *fr, uint8_t *scratch)
 	void *hook_ctx = c->hook_ctx;
 
 	assert((fr->flags & (F_VALID | F_DIRTY | F_IO)) == (F_VALID | F_DIRTY));
-	assert(scratch || !frame_pinned(fr));
+	/* Unpinned and unkeyed (frame_unkey_idle) when written in place. */
+	assert(scratch || atomic_load(&fr->state) == 0);
+	frame_unkey(fr);
 	fr->flags |= F_IO;
 	c->nio++;
 	pthread_mutex_unlock(&c->mu);
@@ -179,6 +224,7 @@ static JET_ERR frame_write(jcache *c, frame *fr, uint8_t *scratch)
 
 	pthread_mutex_lock(&c->mu);
 	fr->flags &= (uint8_t)~F_IO;
+	frame_key(fr);
 	c->nio--;
 	if (err >= 0) {
 		c->writes++;
@@ -204,7 +250,7 @@ static JET_ERR frame_claim(jcache *c, int32_t *pidx, bool *pretry)
 	if (c->free_head >= 0) {
 		*pidx = c->free_head;
 		c->free_head = c->frames[*pidx].next;
-		c->frames[*pidx].next = -1;
+		link_set(&c->frames[*pidx].next, -1);
 		return JET_errSuccess;
 	}
 	/* USAGE_MAX + 1 revolutions bring any idle frame to zero. */
@@ -219,6 +265,8 @@ static JET_ERR frame_claim(jcache *c, int32_t *pidx, bool *pretry)
 			fr->usage--;
 			continue;
 		}
+		if (!frame_unkey_idle(fr))
+			continue; /* pinned by a hit since the check above */
 		if (fr->flags & F_DIRTY) {
 			CallR(frame_write(c, fr, NULL));
 			/* Clean now: let the next look start with it. */
@@ -278,7 +326,7 @@ JET_ERR jcache_create(dbfile *f, uint32_t max_pages, jcache **out)
 	uint8_t *base = (uint8_t *)(((uintptr_t)c->raw + 4095) & ~(uintptr_t)4095);
 	for (uint32_t i = 0; i < max_pages; i++) {
 		c->frames[i].buf.data = base + (size_t)i * ps;
-		c->frames[i].next = i + 1 < max_pages ? (int32_t)(i + 1) : -1;
+		c->frames[i].next = i + 1 < max_pages ? (int32_t)(i + 1) : -1; /* before any reader */
 	}
 	c->free_head = 0;
 
@@ -373,6 +421,36 @@ void jcache_destroy(jcache *c)
 	jet_free(c);
 }
 
+/* The lock-free hit (rule 1): false sends the caller to the locked path,
+ * which decides everything again (miss, I/O in progress, lost race). */
+static inline bool hit_fast(jcache *c, uint32_t pgno, jbuf **out)
+{
+	if (JET_UNLIKELY(pgno == UINT32_MAX))
+		return false;
+	const uint64_t key = STATE_KEY(pgno);
+	int32_t i = link_get(&c->buckets[hash_slot(c, pgno)]);
+	/* The chain can change under us; a long or looping walk gives up. */
+	for (int steps = 0; i >= 0 && steps < 16; steps++) {
+		frame *fr = &c->frames[i];
+		uint64_t w = atomic_load_explicit(&fr->state, memory_order_relaxed);
+		if ((w & ~PIN_MASK) == key) {
+			do {
+				if ((w & ~PIN_MASK) != key)
+					return false;
+			} while (!atomic_compare_exchange_weak_explicit(
+				&fr->state, &w, w + 1, memory_order_acquire, memory_order_relaxed));
+			uint8_t u = atomic_load_explicit(&fr->usage, memory_order_relaxed);
+			if (u < USAGE_MAX)
+				atomic_store_explicit(&fr->usage, (uint8_t)(u + 1), memory_order_relaxed);
+			atomic_fetch_add_explicit(&fr->fast_hits, 1, memory_order_relaxed);
+			*out = &fr->buf;
+			return true;
+		}
+		i = link_get(&fr->next);
+	}
+	return false;
+}
+
 JET_ERR jcache_get(jcache *c, uint32_t pgno, jbuf **out)
 {
 	JET_ERR err = JET_errSuccess;
@@ -384,6 +462,8 @@ JET_ERR jcache_get(jcache *c, uint32_t pgno, jbuf **out)
 	*out = NULL;
 	if (c->map)
 		return mapped_get(c, pgno, out);
+	if (JET_LIKELY(hit_fast(c, pgno, out)))
+		return JET_errSuccess;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		i = hash_find(c, pgno);
@@ -428,6 +508,7 @@ JET_ERR jcache_get(jcache *c, uint32_t pgno, jbuf **out)
 		frame_unpin(c, fr);
 		frame_drop(c, i);
 	} else {
+		frame_key(fr);
 		c->reads++;
 		*out = &fr->buf;
 		err = JET_errSuccess;
@@ -472,6 +553,7 @@ JET_ERR jcache_new(jcache *c, uint32_t pgno, jbuf **out)
 			fr->flags = F_VALID;
 			fr->usage = 0;
 			hash_insert(c, i);
+			frame_key(fr);
 			break;
 		}
 	}
@@ -537,8 +619,9 @@ void jcache_discard(jcache *c, uint32_t pgno)
 		}
 		/* Dropping a pinned frame would pull the page from under its
 		 * user; keep it (a caller bug) rather than corrupt memory. */
-		assert(!frame_pinned(fr));
-		if (!frame_pinned(fr))
+		const bool idle = frame_unkey_idle(fr);
+		assert(idle);
+		if (idle)
 			frame_drop(c, i);
 		break;
 	}
@@ -579,7 +662,8 @@ JET_ERR jcache_flush(jcache *c, bool (*want)(void *ctx, uint32_t pgno), void *ct
 			i++;
 			continue;
 		}
-		const bool pinned = frame_pinned(fr);
+		/* Written in place only if nobody can pin it meanwhile. */
+		const bool pinned = !frame_unkey_idle(fr);
 		if (pinned && !scratch) {
 			pthread_mutex_unlock(&c->mu);
 			scratch = jet_malloc(c->page_size);
@@ -603,6 +687,8 @@ void jcache_stats_get(jcache *c, jcache_stats *out)
 		return;
 	pthread_mutex_lock(&c->mu);
 	out->hits = c->hits;
+	for (uint32_t i = 0; i < c->nframes; i++)
+		out->hits += atomic_load_explicit(&c->frames[i].fast_hits, memory_order_relaxed);
 	out->misses = c->misses;
 	out->evictions = c->evictions;
 	out->writes = c->writes;

@@ -1275,7 +1275,10 @@ JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid,
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
 				 unsigned long cbMax, unsigned long InfoLevel);
 /* Object (table) facts by InfoLevel; JET_ObjInfoList opens a JET_OBJECTLIST
- * temporary table of every table. */
+ * temporary table of every table. cRecord and cPage (JET_OBJECTINFO, the
+ * list's columns) are counted when asked for, so exact and proportional to
+ * the tables' sizes (ESE reports them as of the last JetComputeStats);
+ * JET_ObjInfoListNoStats leaves them 0. */
 JET_ERR JET_API JetGetObjectInfoA(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp,
 				  const char *szContainerName, const char *szObjectName,
 				  void *pvResult, unsigned long cbMax,

@@ -701,28 +701,6 @@ static JET_GRBIT object_flags(const tbl_def *td)
 	return f;
 }
 
-static JET_ERR object_info(eng_read *r, const tbl_def *td, void *pvResult, unsigned long cbMax)
-{
-	JET_OBJECTINFO *oi = pvResult;
-	eng_tree_info ti;
-
-	if (cbMax < sizeof(*oi))
-		return JET_errInvalidBufferSize;
-	memset(&ti, 0, sizeof(ti));
-	CallR(eng_read_tree_info(r, td->objid, &ti));
-	memset(oi, 0, sizeof(*oi));
-	oi->cbStruct = sizeof(*oi);
-	oi->objtyp = JET_objtypTable;
-	oi->dtCreate = 0;
-	oi->dtUpdate = ole_date(ti.changed_ns);
-	oi->grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
-		    (td->system ? 0 : JET_bitTableInfoUpdatable);
-	oi->flags = object_flags(td);
-	oi->cRecord = 0;
-	oi->cPage = 0;
-	return JET_errSuccess;
-}
-
 static JET_ERR count_page(void *ctx, uint32_t pgno, int page_type, int level)
 {
 	(void)pgno;
@@ -756,6 +734,42 @@ static JET_ERR table_pages(eng_read *r, const tbl_def *td, unsigned long *pn)
 	if (td->lv_objid)
 		CallR(tree_pages(r, td->lv_objid, pn));
 	return JET_errSuccess;
+}
+
+/* The statistics of JET_OBJECTINFO/JET_OBJECTLIST (ESE's are as of the last
+ * JetComputeStats; these are exact, counted now: records by a walk of the
+ * data tree's leaves, pages of every tree of the table). */
+static JET_ERR table_stats(eng_read *r, const tbl_def *td, unsigned long *pcRecord,
+			   unsigned long *pcPage)
+{
+	uint32_t root = 0;
+	uint64_t n = 0;
+
+	CallR(eng_read_root(r, td->objid, &root));
+	if (root)
+		CallR(bt_count(eng_db_cache(r->db), root, &n));
+	*pcRecord = (unsigned long)n;
+	return table_pages(r, td, pcPage);
+}
+
+static JET_ERR object_info(eng_read *r, const tbl_def *td, void *pvResult, unsigned long cbMax)
+{
+	JET_OBJECTINFO *oi = pvResult;
+	eng_tree_info ti;
+
+	if (cbMax < sizeof(*oi))
+		return JET_errInvalidBufferSize;
+	memset(&ti, 0, sizeof(ti));
+	CallR(eng_read_tree_info(r, td->objid, &ti));
+	memset(oi, 0, sizeof(*oi));
+	oi->cbStruct = sizeof(*oi);
+	oi->objtyp = JET_objtypTable;
+	oi->dtCreate = 0;
+	oi->dtUpdate = ole_date(ti.changed_ns);
+	oi->grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
+		    (td->system ? 0 : JET_bitTableInfoUpdatable);
+	oi->flags = object_flags(td);
+	return table_stats(r, td, &oi->cRecord, &oi->cPage);
 }
 
 JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvResult,
@@ -908,7 +922,7 @@ static int obj_cmp(const void *a, const void *b)
 }
 
 static JET_ERR object_list(api_sess *s, JET_DBID dbid, jdb *db, eng_read *r, void *pvResult,
-			   unsigned long cbMax)
+			   unsigned long cbMax, bool stats)
 {
 	JET_ERR err = JET_errSuccess;
 	JET_OBJECTLIST *ol = pvResult;
@@ -949,8 +963,22 @@ static JET_ERR object_list(api_sess *s, JET_DBID dbid, jdb *db, eng_read *r, voi
 			       JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
 				   (o->system ? 0 : JET_bitTableInfoUpdatable)));
 		Call(list_long(&b, OL_FLAGS, flags));
-		Call(list_long(&b, OL_CRECORD, 0));
-		Call(list_long(&b, OL_CPAGE, 0));
+		{
+			unsigned long cRecord = 0, cPage = 0;
+			if (stats) {
+				tbl_def *td = NULL;
+				if (o->objid == OBJID_CATALOG)
+					err = tbl_def_catalog(db, &td);
+				else
+					err = tbl_def_get(r, o->objid, &td);
+				if (err >= 0)
+					err = table_stats(r, td, &cRecord, &cPage);
+				tbl_def_release(td);
+				Call(err);
+			}
+			Call(list_long(&b, OL_CRECORD, cRecord));
+			Call(list_long(&b, OL_CPAGE, cPage));
+		}
 		Call(list_row_end(&b));
 	}
 	Call(list_open(s, dbid, db, &b, &tableid, &n));
@@ -1006,7 +1034,7 @@ JET_ERR JET_API JetGetObjectInfoA(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP obj
 		break;
 	case JET_ObjInfoList:
 	case JET_ObjInfoListNoStats:
-		err = object_list(s, dbid, db, &r, pvResult, cbMax);
+		err = object_list(s, dbid, db, &r, pvResult, cbMax, InfoLevel == JET_ObjInfoList);
 		break;
 	default:
 		err = JET_errInvalidParameter;

@@ -332,6 +332,19 @@ START_TEST(test_object_info)
 	OK(JetMove(e.ses, ol.tableid, JET_MoveNext, 0)); /* MSysObjects, Omega, people */
 	rtext(&e, ol.tableid, ol.columnidobjectname, name, sizeof(name));
 	ck_assert_str_eq(name, "Omega");
+	/* JET_ObjInfoList counts (NoStats gives 0): Omega is empty, people
+	 * holds 2 records in one page plus byage's. */
+	ck_assert_int_eq(rlong(&e, ol.tableid, ol.columnidcRecord), 0);
+	OK(JetMove(e.ses, ol.tableid, JET_MoveNext, 0));
+	ck_assert_int_eq(rlong(&e, ol.tableid, ol.columnidcRecord), 2);
+	ck_assert_int_eq(rlong(&e, ol.tableid, ol.columnidcPage), 2);
+	OK(JetMove(e.ses, ol.tableid, JET_MoveFirst, 0)); /* the catalog: its rows */
+	ck_assert_int_gt(rlong(&e, ol.tableid, ol.columnidcRecord), 5);
+	OK(JetCloseTable(e.ses, ol.tableid));
+	OK(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, NULL, &ol, sizeof(ol),
+			    JET_ObjInfoListNoStats));
+	OK(JetMove(e.ses, ol.tableid, JET_MoveLast, 0));
+	ck_assert_int_eq(rlong(&e, ol.tableid, ol.columnidcRecord), 0);
 	OK(JetCloseTable(e.ses, ol.tableid));
 	OK(JetRollback(e.ses, 0));
 
@@ -340,6 +353,8 @@ START_TEST(test_object_info)
 	ck_assert_uint_eq(oi.objtyp, JET_objtypTable);
 	ck_assert(oi.dtUpdate > 40000.0); /* after the year 2009 */
 	ck_assert_uint_eq(oi.grbit & JET_bitTableInfoUpdatable, JET_bitTableInfoUpdatable);
+	ck_assert_uint_eq(oi.cRecord, 2);
+	ck_assert_uint_eq(oi.cPage, 2);
 	ERR(JetGetObjectInfo(e.ses, e.db, JET_objtypTable, NULL, "nope", &oi, sizeof(oi),
 			     JET_ObjInfo),
 	    JET_errObjectNotFound);
@@ -351,6 +366,7 @@ START_TEST(test_object_info)
 	OK(JetOpenTable(e.ses, e.db, "people", NULL, 0, 0, &t));
 	OK(JetGetTableInfo(e.ses, t, &oi, sizeof(oi), JET_TblInfo));
 	ck_assert_uint_eq(oi.objtyp, JET_objtypTable);
+	ck_assert_uint_eq(oi.cRecord, 2);
 	OK(JetCloseTable(e.ses, t));
 	env_stop(&e);
 }

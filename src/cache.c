@@ -317,13 +317,19 @@ JET_ERR jcache_create(dbfile *f, uint32_t max_pages, jcache **out)
 	c->frames = jet_calloc(max_pages, sizeof *c->frames);
 	c->buckets = jet_malloc(((size_t)1 << bits) * sizeof *c->buckets);
 	/* One block for all pages, aligned by hand to 4 KiB so every frame is
-	 * page-aligned (ready for O_DIRECT should the os layer ever use it). */
-	c->raw = jet_malloc((size_t)max_pages * ps + 4095);
+	 * page-aligned (ready for O_DIRECT should the os layer ever use it); a
+	 * large pool to 2 MiB and on huge pages, since random reads touch
+	 * frames all over it and 4 KiB pages made each one a TLB miss. */
+	const size_t pool = (size_t)max_pages * ps;
+	const size_t align = pool >= 4 * JET_HUGEPAGE_SIZE ? JET_HUGEPAGE_SIZE : 4096;
+	c->raw = jet_malloc(pool + align - 1);
 	if (!c->frames || !c->buckets || !c->raw)
 		Error(JET_errOutOfMemory);
 	for (size_t b = 0; b < ((size_t)1 << bits); b++)
 		c->buckets[b] = -1;
-	uint8_t *base = (uint8_t *)(((uintptr_t)c->raw + 4095) & ~(uintptr_t)4095);
+	uint8_t *base = (uint8_t *)(((uintptr_t)c->raw + align - 1) & ~(uintptr_t)(align - 1));
+	if (align > 4096)
+		jet_hint_hugepages(base, pool);
 	for (uint32_t i = 0; i < max_pages; i++) {
 		c->frames[i].buf.data = base + (size_t)i * ps;
 		c->frames[i].next = i + 1 < max_pages ? (int32_t)(i + 1) : -1; /* before any reader */

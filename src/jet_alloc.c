@@ -12,6 +12,7 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "jet_common.h"
 
@@ -79,4 +80,18 @@ char *jet_strdup(const char *s)
 	if (copy != NULL)
 		memcpy(copy, s, n);
 	return copy;
+}
+
+void jet_hint_hugepages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t lo = ((uintptr_t)p + JET_HUGEPAGE_SIZE - 1) & ~(uintptr_t)(JET_HUGEPAGE_SIZE - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(JET_HUGEPAGE_SIZE - 1);
+	/* Only a hint: with THP off, or on a kernel without it, pages stay 4 KiB. */
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }

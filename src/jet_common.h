@@ -126,6 +126,12 @@ void *jet_calloc(size_t count, size_t n);
 void *jet_realloc(void *p, size_t n);
 void jet_free(void *p);
 char *jet_strdup(const char *s);
+/* A hint for a large block read at random (the buffer cache's frames, the
+ * lock table): back it with huge pages where the kernel allows it, so that
+ * touching it costs fewer TLB misses and page faults. Only the 2 MiB-aligned
+ * part inside [p, p+n) is advised; refusal changes nothing. */
+void jet_hint_hugepages(void *p, size_t n);
+#define JET_HUGEPAGE_SIZE ((size_t)2 << 20)
 
 /* Test hook (jet_alloc.c): the countdown-th allocation from now fails and
  * every later one too while sticky; 0 disarms. */

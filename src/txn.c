@@ -115,6 +115,10 @@ static JET_ERR lt_grow(lock_table *lt)
 	lock_entry *n = jet_calloc(ncap, sizeof(*n));
 	if (!n)
 		return JET_errOutOfMemory;
+	/* Every lookup is a random probe: a big table (a bulk load locks every
+	 * row it writes) was a TLB miss and, fresh, a page fault per insert. */
+	if (ncap * sizeof(*n) >= 4 * JET_HUGEPAGE_SIZE)
+		jet_hint_hugepages(n, ncap * sizeof(*n));
 	for (size_t i = 0; i < lt->cap; i++) {
 		lock_entry *e = &lt->slots[i];
 		if (e->hash < 2)

@@ -602,6 +602,14 @@ typedef struct upd_ent {
 	int done; /* undo progress: bit 0 old deleted, bit 1 new put */
 } upd_ent;
 
+/* True when the table has an index besides the primary one: only then
+ * does an insert or delete need upd_ent buffers (a malloc and a calloc of
+ * 4 KiB per index, per row, were a visible part of a bulk load). */
+static bool has_secondary(const tbl_def *td)
+{
+	return td->nidx > (td->iprimary >= 0 ? 1u : 0u);
+}
+
 static JET_ERR upd_alloc(const tbl_def *td, upd_ent **pents, uint8_t **pkeys)
 {
 	uint32_t n = td->nidx ? td->nidx : 1;
@@ -676,7 +684,8 @@ JET_ERR tbl_insert(eng_read *r, tbl_def *td, const uint8_t *rec, size_t cbRec, u
 
 	Call(check_not_null(td, rec, cbRec));
 	Call(primary_key(r, td, rec, cbRec, pk, &cbPk));
-	Call(upd_alloc(td, &ents, &keys));
+	if (has_secondary(td))
+		Call(upd_alloc(td, &ents, &keys));
 	for (i = 0; i < td->nidx; i++) {
 		if ((int)i == td->iprimary)
 			continue;
@@ -816,7 +825,8 @@ JET_ERR tbl_delete(eng_read *r, tbl_def *td, const uint8_t *pk, size_t cbPk, con
 	uint8_t *keys = NULL;
 	uint32_t i;
 
-	Call(upd_alloc(td, &ents, &keys));
+	if (has_secondary(td))
+		Call(upd_alloc(td, &ents, &keys));
 	for (i = 0; i < td->nidx; i++) {
 		if ((int)i == td->iprimary)
 			continue;

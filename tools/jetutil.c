@@ -379,48 +379,69 @@ static const char usage_create[] =
 	"Creates a new, empty database and its log folder DATABASE.jetlog/ (as jetfs\n"
 	"uses them). N: 4096, 8192 (default), 16384 or 32768.\n";
 
-static int cmd_create(int argc, char **argv)
+int ju_new_db_args(int argc, char **argv, const char *usage, int nargs, const char **args,
+		   unsigned long *pps)
 {
-	unsigned long ps = 0;
-	const char *db = NULL;
-	if (ju_want_help(argc, argv)) {
-		fputs(usage_create, stdout);
-		return JU_OK;
-	}
+	int n = 0;
+	*pps = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--page-size") && i + 1 < argc) {
 			char *end;
-			ps = strtoul(argv[++i], &end, 0);
-			if (*end || (ps != 4096 && ps != 8192 && ps != 16384 && ps != 32768)) {
-				fputs(usage_create, stderr);
+			*pps = strtoul(argv[++i], &end, 0);
+			if (*end || (*pps != 4096 && *pps != 8192 && *pps != 16384 && *pps != 32768)) {
+				fputs(usage, stderr);
 				return JU_USAGE;
 			}
-		} else if (argv[i][0] == '-' || db) {
-			fputs(usage_create, stderr);
+		} else if (argv[i][0] == '-' || n == nargs) {
+			fputs(usage, stderr);
 			return JU_USAGE;
 		} else {
-			db = argv[i];
+			args[n++] = argv[i];
 		}
 	}
-	if (!db) {
-		fputs(usage_create, stderr);
+	if (n != nargs) {
+		fputs(usage, stderr);
 		return JU_USAGE;
 	}
-	char path[PATH_MAX], logdir[PATH_MAX];
-	if (ju_abs_path(db, path, sizeof(path)) < 0) {
+	return JU_OK;
+}
+
+int ju_new_db_prepare(const char *db, char *path, char *logdir, bool *pmade_logdir,
+		      const char *what)
+{
+	*pmade_logdir = false;
+	if (ju_abs_path(db, path, PATH_MAX) < 0) {
 		ju_err("%s: %s", db, strerror(errno));
 		return JU_ERROR;
 	}
 	if (access(path, F_OK) == 0) {
-		ju_err("%s: exists", db);
+		ju_err("%s: exists (%s makes a new database)", db, what);
 		return JU_ERROR;
 	}
-	ju_log_dir(path, logdir, sizeof(logdir));
-	if (mkdir(logdir, 0755) < 0 && errno != EEXIST) {
+	ju_log_dir(path, logdir, PATH_MAX);
+	if (mkdir(logdir, 0755) == 0)
+		*pmade_logdir = true;
+	else if (errno != EEXIST) {
 		ju_err("%s: %s", logdir, strerror(errno));
 		return JU_ERROR;
 	}
-	int rc = ju_hold_offline(path, "create");
+	return ju_hold_offline(path, what);
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	unsigned long ps = 0;
+	const char *db = NULL;
+	char path[PATH_MAX], logdir[PATH_MAX];
+	bool made;
+	if (ju_want_help(argc, argv)) {
+		fputs(usage_create, stdout);
+		return JU_OK;
+	}
+	int rc = ju_new_db_args(argc, argv, usage_create, 1, &db, &ps);
+	if (rc)
+		return rc;
+	rc = ju_new_db_prepare(db, path, logdir, &made, "create");
 	if (rc)
 		return rc;
 	JET_INSTANCE inst = 0;

@@ -50,6 +50,16 @@ JET_ERR ju_jet_open(const char *db, unsigned long page_size, JET_INSTANCE *pinst
 int ju_abs_path(const char *in, char *out, size_t cb);
 /* Removes a folder and the files in it (not recursive). */
 int ju_rm_dir(const char *dir);
+/* "[--page-size N] ARG..." with exactly nargs ARGs (usage to stderr and
+ * JU_USAGE otherwise); *pps 0 when not given. */
+int ju_new_db_args(int argc, char **argv, const char *usage, int nargs, const char **args,
+		   unsigned long *pps);
+/* For a command that makes a new database: its absolute path (path and
+ * logdir: PATH_MAX bytes each); refuses one that exists; makes its log
+ * folder (*pmade_logdir: made here) and holds its lock. JU_OK or an exit
+ * code, said. */
+int ju_new_db_prepare(const char *db, char *path, char *logdir, bool *pmade_logdir,
+		      const char *what);
 /* Does argv ask for --help / -h? */
 bool ju_want_help(int argc, char **argv);
 

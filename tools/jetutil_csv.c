@@ -569,52 +569,26 @@ int ju_cmd_import(int argc, char **argv)
 {
 	unsigned long ps = 0;
 	const char *args[2];
-	int nargs = 0;
+	char db[PATH_MAX], logdir[PATH_MAX];
+	bool made_logdir;
+	struct stat st;
 	if (ju_want_help(argc, argv)) {
 		fputs(usage_import, stdout);
 		return JU_OK;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--page-size") && i + 1 < argc) {
-			char *end;
-			ps = strtoul(argv[++i], &end, 0);
-			if (*end || (ps != 4096 && ps != 8192 && ps != 16384 && ps != 32768)) {
-				fputs(usage_import, stderr);
-				return JU_USAGE;
-			}
-		} else if (argv[i][0] == '-' || nargs == 2) {
-			fputs(usage_import, stderr);
-			return JU_USAGE;
-		} else {
-			args[nargs++] = argv[i];
-		}
-	}
-	if (nargs != 2) {
-		fputs(usage_import, stderr);
-		return JU_USAGE;
-	}
+	int rc = ju_new_db_args(argc, argv, usage_import, 2, args, &ps);
+	if (rc)
+		return rc;
 	const char *dir = args[0];
-	char db[PATH_MAX], logdir[PATH_MAX];
-	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		ju_err("%s: %s", dir, errno ? strerror(errno) : "not a folder");
+	if (stat(dir, &st) < 0) {
+		ju_err("%s: %s", dir, strerror(errno));
 		return JU_ERROR;
 	}
-	if (ju_abs_path(args[1], db, sizeof(db)) < 0) {
-		ju_err("%s: %s", args[1], strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		ju_err("%s: not a folder", dir);
 		return JU_ERROR;
 	}
-	if (access(db, F_OK) == 0) {
-		ju_err("%s: exists (import makes a new database)", args[1]);
-		return JU_ERROR;
-	}
-	ju_log_dir(db, logdir, sizeof(logdir));
-	bool made_logdir = mkdir(logdir, 0755) == 0;
-	if (!made_logdir && errno != EEXIST) {
-		ju_err("%s: %s", logdir, strerror(errno));
-		return JU_ERROR;
-	}
-	int rc = ju_hold_offline(db, "jetutil import");
+	rc = ju_new_db_prepare(args[1], db, logdir, &made_logdir, "jetutil import");
 	if (rc)
 		return rc;
 	struct timespec t0, t1;

@@ -107,11 +107,10 @@ static lock_entry *lt_find(lock_table *lt, uint64_t h, uint32_t objid)
 	}
 }
 
-static JET_ERR lt_grow(lock_table *lt)
+/* Moves the live entries into a fresh array of ncap slots (a power of two
+ * above used), dropping the tombstones. */
+static JET_ERR lt_rehash(lock_table *lt, size_t ncap)
 {
-	size_t ncap = lt->cap ? lt->cap * 2 : 1024;
-	if (lt->used * 2 < lt->cap)
-		ncap = lt->cap; /* mostly tombstones: rehash in place size */
 	lock_entry *n = jet_calloc(ncap, sizeof(*n));
 	if (!n)
 		return JET_errOutOfMemory;
@@ -133,6 +132,28 @@ static JET_ERR lt_grow(lock_table *lt)
 	lt->cap = ncap;
 	lt->filled = lt->used;
 	return JET_errSuccess;
+}
+
+static JET_ERR lt_grow(lock_table *lt)
+{
+	size_t ncap = lt->cap ? lt->cap * 2 : 1024;
+	if (lt->used * 2 < lt->cap)
+		ncap = lt->cap; /* mostly tombstones: rehash in place size */
+	return lt_rehash(lt, ncap);
+}
+
+/* After a large transaction ends, its entries are gone but the array it
+ * grew would stay (a 16M-row load: over a gigabyte): give it back once
+ * the table is mostly empty. A failed allocation keeps the large one. */
+static void lt_shrink(lock_table *lt)
+{
+	if (lt->cap <= 4096 || lt->used * 8 >= lt->cap)
+		return;
+	size_t ncap = 1024;
+	while (ncap < lt->used * 4)
+		ncap *= 2;
+	if (ncap < lt->cap)
+		(void)lt_rehash(lt, ncap);
 }
 
 static lock_entry *lt_insert(lock_table *lt, uint64_t h, uint32_t objid)
@@ -462,6 +483,7 @@ static void locks_release(jsess *s, txn_db *p, uint64_t commit_ver)
 	}
 	if (lt->committed > 4096 && lt->committed * 2 > lt->used)
 		lt_purge_locked(lt, oldest_pinned(p->db));
+	lt_shrink(lt);
 	pthread_mutex_unlock(&lt->mu);
 	p->nlocks = 0;
 }

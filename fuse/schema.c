@@ -844,10 +844,13 @@ static JET_ERR copy_rows(JET_SESID ses, JET_TABLEID src, const jfs_table *ts, JE
 							      text.p ? text.p : "", text.len, &conv,
 							      &why);
 					if (err < 0) {
+						/* text is not NUL-terminated: print len bytes */
 						snprintf(reason, cbReason,
-							 "row %lu: column %s: \"%.60s\" is not a "
+							 "row %lu: column %s: \"%.*s\" is not a "
 							 "%s value: %s",
-							 row, cd->name, text.p ? text.p : "", "new",
+							 row, cd->name,
+							 (int)(text.len < 60 ? text.len : 60),
+							 text.p ? text.p : "", "new",
 							 why ? why : JetErrorDescription(err));
 						goto HandleError;
 					}

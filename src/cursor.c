@@ -299,7 +299,8 @@ static JET_ERR rec_copy(api_cursor *c, const void *rec, size_t cb)
 		c->rec = p;
 		c->capRec = cap;
 	}
-	memcpy(c->rec, rec, cb);
+	if (cb) /* a zero-length record may come with rec == c->rec == NULL */
+		memcpy(c->rec, rec, cb);
 	c->cbRec = cb;
 	return JET_errSuccess;
 }

@@ -52,7 +52,7 @@ while [ "$(left)" -gt 0 ]; do
 			"$b/tests/unit/test_oom" ||
 			fail "JET_TEST_SEED=$s JET_TEST_SCALE=$scale tests/unit/test_oom"
 	fi
-	for t in csv dbfile log api; do
+	for t in csv dbfile log api ese; do
 		f="$b/tests/fuzz/fuzz_$t"
 		[ -x "$f" ] || continue
 		l=$(left)

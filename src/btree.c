@@ -1505,7 +1505,17 @@ static JET_ERR cur_cell(bt_cursor *cur, const uint8_t **pc)
 {
 	const uint8_t *p;
 	CallR(cur_leaf(cur, &p));
-	*pc = pg_cell(p, cur->path[cur->depth - 1].idx);
+	/* A page can pass its checksum and still be wrong (written damaged, or
+	 * by a bug): the entry handed out must lie wholly inside the page, or a
+	 * copy of it would read the neighbouring cache frame. */
+	const uint32_t ps = jcache_page_size(cur->c);
+	const uint32_t off = get_le16(p + BT_SLOTS + 2 * cur->path[cur->depth - 1].idx);
+	if (off < pg_lower(p) || (size_t)off + BT_LEAF_HDR > ps)
+		return JET_errDatabaseCorrupted;
+	const uint8_t *c = p + off;
+	if ((size_t)off + BT_LEAF_HDR + leaf_klen(c) + leaf_vbytes(c) > ps)
+		return JET_errDatabaseCorrupted;
+	*pc = c;
 	return JET_errSuccess;
 }
 

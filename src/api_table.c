@@ -38,8 +38,13 @@ JET_ERR ddl_begin(api_sess *s, jdb *db, ddl *d)
 	d->txn = true;
 	Call(eng_read_begin(s->eng, db, &d->r));
 	d->reading = true;
+	return JET_errSuccess;
 HandleError:
-	return err;
+	/* Callers only end a savepoint that began: undo what this one took
+	 * (the catalog's reference, the savepoint level), else an allocation
+	 * failing in eng_txn_begin leaked the catalog definition and with it
+	 * the database's whole table state (RELIABILITY.md bug 4). */
+	return ddl_end(d, err);
 }
 
 JET_ERR ddl_reread(ddl *d)

@@ -4,7 +4,7 @@
  *
  * ON DISK
  *
- *   A generation file is file_size bytes, preallocated with ftruncate (a
+ *   A generation file is file_size bytes, preallocated with os_truncate (real blocks, not a hole; a
  *   zero region reads as "no record": its lsn field, 0, never matches a
  *   position). Bytes [0,512) are the file header:
  *

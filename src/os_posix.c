@@ -191,9 +191,27 @@ static JET_ERR os_posix_truncate(os_file *f, uint64_t cb)
 {
 	if (f == NULL || cb > (uint64_t)INT64_MAX)
 		return JET_errInvalidParameter;
+	const int fd = ((posix_file *)f)->fd;
+	struct stat st;
 	int rc;
+	if (fstat(fd, &st) < 0)
+		return os_posix_err(errno);
+	/* Growth takes real blocks now, not a hole: a database or log file
+	 * that is sparse meets a full disk later, when a checkpoint or a
+	 * recovery writes pages of transactions that already committed. Here
+	 * the full disk fails the extension, in the transaction that asked. */
+	if ((off_t)cb > st.st_size) {
+		do
+			rc = fallocate(fd, 0, st.st_size, (off_t)cb - st.st_size);
+		while (rc < 0 && errno == EINTR);
+		if (rc == 0)
+			return JET_errSuccess;
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
+			return os_posix_err(errno);
+		/* A file system without fallocate: a hole it is. */
+	}
 	do
-		rc = ftruncate(((posix_file *)f)->fd, (off_t)cb);
+		rc = ftruncate(fd, (off_t)cb);
 	while (rc < 0 && errno == EINTR);
 	return rc < 0 ? os_posix_err(errno) : JET_errSuccess;
 }

@@ -657,7 +657,12 @@ JET_ERR JET_API JetGetTableIndexInfoA(JET_SESID sesid, JET_TABLEID tableid,
 	api_cursor *c;
 
 	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
+	Call(api_tableid_get_any(s, tableid, &c));
+	/* A table of an ESE file: the index levels build their answers from
+	 * our catalog (c->db), which such a file does not have; not done yet,
+	 * and a read, so not JET_errDatabaseFileReadOnly. */
+	if (c->ese)
+		Error(JET_errFeatureNotAvailable);
 	err = index_info(s, c->dbid, c->db, c->td, szIndexName, pvResult, cbResult, InfoLevel);
 HandleError:
 	api_leave(s);
@@ -782,9 +787,13 @@ JET_ERR JET_API JetGetTableInfoA(JET_SESID sesid, JET_TABLEID tableid, void *pvR
 	bool reading = false;
 
 	CallR(api_enter(sesid, &s));
-	Call(api_tableid_get(s, tableid, &c));
+	Call(api_tableid_get_any(s, tableid, &c));
 	if (!pvResult)
 		Error(JET_errInvalidParameter);
+	/* A table of an ESE file (cursor_ese.c) knows its name; the other
+	 * levels count or read our own trees: not done yet for it. */
+	if (c->ese && InfoLevel != JET_TblInfoName)
+		Error(JET_errFeatureNotAvailable);
 	switch (InfoLevel) {
 	case JET_TblInfo:
 		if (c->mem) {

@@ -215,6 +215,16 @@ START_TEST(test_jet_api)
 	JET_COLUMNID idIndex = cd.columnid;
 	ck_assert_int_eq(JetGetTableColumnInfo(ses, t, "IdBlob", &cd, sizeof(cd), JET_ColInfo), 0);
 	JET_COLUMNID idBlob = cd.columnid;
+	/* Reads not done yet on an ESE file say so, not "read-only". */
+	char tname[JET_cbNameMost + 1];
+	ck_assert_int_eq(JetGetTableInfo(ses, t, tname, sizeof(tname), JET_TblInfoName), 0);
+	ck_assert_str_eq(tname, "SruDbIdMapTable");
+	uint64_t info[32] = {0};
+	ck_assert_int_eq(JetGetTableInfo(ses, t, info, sizeof(info), JET_TblInfo), JET_errFeatureNotAvailable);
+	ck_assert_int_eq(JetGetTableIndexInfo(ses, t, NULL, info, sizeof(info), JET_IdxInfoList),
+			 JET_errFeatureNotAvailable);
+	ck_assert_int_eq(JetGetTableColumnInfo(ses, t, NULL, info, sizeof(info), JET_ColInfoList),
+			 JET_errFeatureNotAvailable);
 	/* Every row, in key order (IdIndex ascending), as the reader sees it. */
 	unsigned long n = 0;
 	long prev = -1;

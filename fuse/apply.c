@@ -84,6 +84,11 @@
 
 #define APPLY_CHUNK ((size_t)1 << 16)
 #define APPLY_KEY_MAX 4096
+/* A staged text at least this big is applied holding the table against
+ * other writers (JET_bitTableDenyWrite): the engine then keeps no lock entry
+ * per row written (docs/fs.md "Large loads"). Smaller applies lock row by
+ * row, so concurrent writers of other rows go on as before. */
+#define APPLY_EXCL_BYTES ((uint64_t)8 << 20)
 
 /* ------------------------------------------------------------------ */
 /* A set of byte strings (normalized keys)                            */
@@ -780,6 +785,7 @@ typedef struct apply {
 	rowmap m;
 	jfs_table *t;    /* loaded after the header (or at start) */
 	bool created;    /* the table or its columns were created here */
+	bool excl;       /* a large text: try to hold the table (APPLY_EXCL_BYTES) */
 	JET_TABLEID cur; /* the merge cursor (REPLACE) */
 	JET_TABLEID aux; /* seeks, inserts */
 	rowbuf sv, rv;   /* staged row, record */
@@ -1145,7 +1151,16 @@ static JET_ERR apply_ready(apply *a)
 {
 	const jfs_table *t = a->t;
 
-	CallR(JetOpenTable(a->ses, a->s->dbid, t->name, NULL, 0, 0, &a->cur));
+	JET_ERR err = JET_errTableInUse;
+
+	/* Another session with the table open (a reader too) refuses the
+	 * hold: the apply then locks row by row, as a small one does. */
+	if (a->excl)
+		err = JetOpenTable(a->ses, a->s->dbid, t->name, NULL, 0, JET_bitTableDenyWrite,
+				   &a->cur);
+	if (err == JET_errTableInUse || err == JET_errTableLocked)
+		err = JetOpenTable(a->ses, a->s->dbid, t->name, NULL, 0, 0, &a->cur);
+	CallR(err);
 	CallR(JetOpenTable(a->ses, a->s->dbid, t->name, NULL, 0, 0, &a->aux));
 	CallR(rowbuf_init(&a->sv, t->ncols));
 	CallR(rowbuf_init(&a->rv, t->ncols));
@@ -1289,6 +1304,7 @@ static JET_ERR apply_stage(jfs *fs, jfs_sess *s, const char *table, jfs_stage *s
 	a.table = table;
 	a.mode = mode;
 	a.cur = a.aux = JET_tableidNil;
+	a.excl = jfs_stage_size(st) >= APPLY_EXCL_BYTES;
 	csv_buf_init(&a.tmp);
 	buf = malloc(APPLY_CHUNK);
 	if (!buf)

@@ -63,6 +63,9 @@ struct api_sess {
 	api_dbopen dbs[API_MAX_DBIDS];   /* indexed by JET_DBID */
 	TAILQ_HEAD(, api_cursor) cursors;   /* open tables and temp tables */
 	unsigned long ncursors;
+	/* Exclusive opens of cursors closed inside the transaction, held
+	 * until it ends (cursor_deny_release_held). */
+	struct cursor_deny_hold *deny_held;
 };
 
 /* Validate sesid, mark the session busy. Errors as described above. */

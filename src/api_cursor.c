@@ -248,6 +248,7 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
 		sum = (int64_t)((uint64_t)old + (uint64_t)delta);
 		memcpy(newv, &sum, 8);
 	}
+	Call(cursor_write_prepare(c));
 	if (escrow_in_place(c->td, col, c->rec, c->cbRec, &ib)) {
 		/* Same bytes but the counter: a delta other transactions'
 		 * deltas commute with. */

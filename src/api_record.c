@@ -1068,6 +1068,7 @@ static JET_ERR delete_record(eng_read *r, api_cursor *c, const uint8_t *pk, size
 	if (err == JET_errRecordNotFound)
 		err = JET_errRecordDeleted;
 	CallR(err);
+	CallR(cursor_write_prepare(c));
 	CallR(tbl_delete(r, c->td, pk, cbPk, c->rec, c->cbRec));
 	if (!rec_has_lvrefs(c->rec, c->cbRec))
 		return JET_errSuccess;
@@ -1134,6 +1135,7 @@ static JET_ERR do_update(cur_call *cc, void *pvBookmark, unsigned long cbBookmar
 	}
 	Call(eng_read_begin(cc->s->eng, c->db, &r));
 	reading = true;
+	Call(cursor_write_prepare(c));
 	if (c->prep == CUR_PREP_INSERT) {
 		/* The original goes first, so the copy may keep its key. Its
 		 * long values were copied under new ids above. */

@@ -273,6 +273,7 @@ JET_ERR api_sess_destroy(api_sess *s)
 	cursor_close_session_cursors(s, 0);
 	if (eng_txn_level(s->eng) > 0)
 		Call(eng_txn_rollback(s->eng, true));
+	cursor_deny_release_held(s);
 	Call(eng_sess_end(s->eng));
 	handle_free(&api_sessions, s->handle);
 	pthread_mutex_lock(&i->lock);
@@ -338,6 +339,8 @@ JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
 				c->level = after;
 		}
 	}
+	if (after == 0)
+		cursor_deny_release_held(s);
 	api_leave(s);
 	return err;
 }
@@ -356,6 +359,8 @@ JET_ERR JET_API JetRollback(JET_SESID sesid, JET_GRBIT grbit)
 	cursor_close_session_cursors(s, (grbit & JET_bitRollbackAll) ? 1 : level);
 	err = eng_txn_rollback(s->eng, (grbit & JET_bitRollbackAll) != 0);
 	cursor_forget_views(s);
+	if (eng_txn_level(s->eng) == 0)
+		cursor_deny_release_held(s);
 HandleError:
 	api_leave(s);
 	return err;

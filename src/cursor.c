@@ -86,6 +86,55 @@ HandleError:
 	return err;
 }
 
+struct cursor_deny_hold {
+	tbl_rt *rt;
+	JET_GRBIT deny;
+	struct cursor_deny_hold *next;
+};
+
+static void deny_give_back(tbl_rt *rt, JET_GRBIT deny)
+{
+	pthread_mutex_lock(&rt->lock);
+	if (deny & JET_bitTableDenyRead)
+		rt->deny_read--;
+	else
+		rt->deny_write--;
+	if (!rt->deny_read && !rt->deny_write)
+		rt->deny_owner = NULL;
+	pthread_mutex_unlock(&rt->lock);
+}
+
+void cursor_deny_release_held(api_sess *s)
+{
+	while (s->deny_held) {
+		struct cursor_deny_hold *h = s->deny_held;
+		s->deny_held = h->next;
+		deny_give_back(h->rt, h->deny);
+		jet_free(h);
+	}
+}
+
+JET_ERR cursor_write_prepare(api_cursor *c)
+{
+	api_sess *s = c->sess;
+	tbl_rt *rt = c->rt;
+	bool held;
+
+	if (!rt || c->tt || c->mem || c->ese)
+		return JET_errSuccess;
+	/* Only we change deny_owner away from us or to us, but others read it. */
+	pthread_mutex_lock(&rt->lock);
+	held = rt->deny_owner == s;
+	pthread_mutex_unlock(&rt->lock);
+	if (!held)
+		return JET_errSuccess;
+	CallR(eng_tree_exclusive(s->eng, c->db, c->td->objid));
+	for (uint32_t i = 0; i < c->td->nidx; i++)
+		if ((int)i != c->td->iprimary)
+			CallR(eng_tree_exclusive(s->eng, c->db, c->td->idx[i].objid));
+	return JET_errSuccess;
+}
+
 JET_ERR cursor_deny(api_cursor *c, JET_GRBIT grbit)
 {
 	const JET_GRBIT deny = grbit & (JET_bitTableDenyRead | JET_bitTableDenyWrite);
@@ -113,6 +162,11 @@ JET_ERR cursor_deny(api_cursor *c, JET_GRBIT grbit)
 		err = JET_errTableInUse;
 	}
 	if (err == JET_errSuccess && deny) {
+		c->deny_hold = jet_calloc(1, sizeof(*c->deny_hold));
+		if (!c->deny_hold)
+			err = JET_errOutOfMemory;
+	}
+	if (err == JET_errSuccess && deny) {
 		rt->deny_owner = s;
 		if (deny & JET_bitTableDenyRead)
 			rt->deny_read++;
@@ -128,16 +182,18 @@ void cursor_close(api_cursor *c)
 {
 	api_sess *s = c->sess;
 
-	if (c->deny) {
-		tbl_rt *rt = c->rt;
-		pthread_mutex_lock(&rt->lock);
-		if (c->deny & JET_bitTableDenyRead)
-			rt->deny_read--;
-		else
-			rt->deny_write--;
-		if (!rt->deny_read && !rt->deny_write)
-			rt->deny_owner = NULL;
-		pthread_mutex_unlock(&rt->lock);
+	if (c->deny && eng_txn_level(s->eng) > 0) {
+		/* Writes under the hold may have made no per-key locks: the
+		 * table stays closed to other writers until the transaction
+		 * ends. */
+		c->deny_hold->rt = c->rt;
+		c->deny_hold->deny = c->deny;
+		c->deny_hold->next = s->deny_held;
+		s->deny_held = c->deny_hold;
+	} else {
+		if (c->deny)
+			deny_give_back(c->rt, c->deny);
+		jet_free(c->deny_hold);
 	}
 
 	TAILQ_REMOVE(&s->cursors, c, link);

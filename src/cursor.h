@@ -50,6 +50,7 @@ struct api_cursor {
 	tbl_rt *rt; /* counts this cursor in nopen */
 	bool readonly;
 	JET_GRBIT deny; /* JET_bitTableDenyRead/DenyWrite it holds (cursor_deny) */
+	struct cursor_deny_hold *deny_hold; /* allocated with the hold, so closing cannot fail */
 	/* A list table (cursor_open_mem): rows in memory, no b+tree; the
 	 * position is the row number, kept big-endian in pk like a bookmark. */
 	struct cursor_mem *mem;
@@ -117,6 +118,17 @@ void cursor_close(api_cursor *c);
  * for an open without them that they deny); another session with the
  * table open when asking for them: JET_errTableInUse. */
 JET_ERR cursor_deny(api_cursor *c, JET_GRBIT grbit);
+/* Gives back the exclusive opens the session kept after their cursors
+ * closed inside the transaction (JetCommitTransaction / JetRollback of the
+ * outermost level, session end). A table whose writes made no per-key
+ * locks (cursor_write_prepare) must stay closed to other writers until the
+ * transaction that wrote it is over. */
+void cursor_deny_release_held(api_sess *s);
+/* Before a write through c in the session's transaction: when the session
+ * holds the table against other writers (JET_bitTableDenyWrite or
+ * DenyRead), takes the table and its indexes whole for the transaction
+ * (eng_tree_exclusive), so its rows make no lock entries. */
+JET_ERR cursor_write_prepare(api_cursor *c);
 /* Replaces the cursor's definition (after DDL through it). */
 void cursor_set_def(api_cursor *c, tbl_def *td);
 /* Positions before the first entry of the current index. */

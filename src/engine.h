@@ -217,6 +217,14 @@ JET_ERR eng_escrow_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_
 		       const void *val, size_t cbVal, size_t ib, unsigned width);
 /* Takes the write lock without writing (prepReplace, JetGetLock). */
 JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey);
+/* Takes tree objid whole for the transaction, for a caller that keeps every
+ * other session from writing it (a JET_bitTableDenyWrite table): its writes
+ * then make no per-key lock entries. One entry stands for the tree instead,
+ * so that other transactions writing it later from an older snapshot still
+ * meet the conflict. Keys others hold or committed after our snapshot leave
+ * the tree as it was (per-key locks, as for any writer): JET_errSuccess
+ * either way, asked once per transaction. */
+JET_ERR eng_tree_exclusive(jsess *s, jdb *db, uint32_t objid);
 /* A new empty tree, visible to this transaction only until commit. */
 JET_ERR eng_tree_create(jsess *s, jdb *db, uint32_t *pobjid);
 /* Drops a tree (at commit its pages go). */

@@ -46,6 +46,7 @@ typedef struct lock_entry {
 				  * (escrow commits leave it): an escrow update of
 				  * an older snapshot conflicts */
 	uint32_t escrows;        /* live transactions holding escrow deltas on it */
+	bool whole;              /* stands for every key of the tree (eng_tree_exclusive) */
 } lock_entry;
 
 typedef struct lock_table {
@@ -56,6 +57,8 @@ typedef struct lock_table {
 	size_t filled;           /* live + tombstones */
 	size_t max_entries;      /* version store bound */
 	size_t committed;        /* entries with owner NULL */
+	size_t nwhole;           /* live entries with whole set: key locks look for
+				  * their tree's only while there are any */
 	uint64_t purged_at;      /* oldest version of the last purge: another
 				  * purge frees nothing until it moves */
 } lock_table;
@@ -129,6 +132,8 @@ typedef struct txn_tree {
 	uint32_t base_root;      /* root in the snapshot; 0 when created here */
 	uint32_t root;           /* private root */
 	bool created, dropped;
+	bool excl;               /* the transaction holds the whole tree (eng_tree_exclusive) */
+	bool excl_tried;         /* it asked and others' entries stood in the way */
 	int64_t delta[ENG_TREE_COUNTERS]; /* counter changes, merged at commit */
 	uint64_t changed_set;    /* explicit change time, 0: the commit's */
 	uint64_t mods_set;       /* replay: the logged modification count */

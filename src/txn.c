@@ -171,6 +171,7 @@ static lock_entry *lt_insert(lock_table *lt, uint64_t h, uint32_t objid)
 			e->prev_commit_ver = 0;
 			e->excl_ver = 0;
 			e->escrows = 0;
+			e->whole = false;
 			lt->used++;
 			return e;
 		}
@@ -179,6 +180,9 @@ static lock_entry *lt_insert(lock_table *lt, uint64_t h, uint32_t objid)
 
 static void lt_remove(lock_table *lt, lock_entry *e)
 {
+	if (e->whole)
+		lt->nwhole--;
+	e->whole = false;
 	e->hash = LT_TOMB;
 	e->owner = NULL;
 	lt->used--;
@@ -335,13 +339,46 @@ static void esc_clear(txn_db *p)
 		memset(p->esc_index, 0, p->cap_esc_index * sizeof(*p->esc_index));
 }
 
-static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb)
+/* The key of the entry that stands for a whole tree: a hash like any key's,
+ * so it can only collide as keys collide (a spurious conflict at worst). */
+static const uint8_t whole_key[] = "\0libjet: the whole tree\0";
+
+/* The whole-tree entry of objid that another transaction holds or
+ * committed after snapshot ver: writing any of its keys conflicts. */
+static bool whole_conflict(lock_table *lt, jsess *s, uint32_t objid, uint64_t ver)
+{
+	if (!lt->nwhole)
+		return false;
+	lock_entry *w = lt_find(lt, key_hash(objid, whole_key, sizeof(whole_key)), objid);
+	return w && w->owner != s && (w->owner || w->commit_ver > ver);
+}
+
+/* Keys of objid that stand in the way of taking it whole: held by another
+ * transaction, committed after our snapshot, or holding escrow deltas. A
+ * scan of the table, once per tree and transaction. */
+static bool others_in_tree(lock_table *lt, jsess *s, uint32_t objid, uint64_t ver)
+{
+	for (size_t i = 0; i < lt->cap; i++) {
+		const lock_entry *e = &lt->slots[i];
+		if (e->hash < 2 || e->objid != objid || e->whole)
+			continue;
+		if ((e->owner && e->owner != s) || e->commit_ver > ver || e->escrows)
+			return true;
+	}
+	return false;
+}
+
+static JET_ERR lock_key_ex(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb,
+			   bool whole)
 {
 	JET_ERR err = JET_errSuccess;
 	jdb *db = p->db;
 	lock_table *lt = &db->locks;
 	uint64_t h = key_hash(objid, key, cb);
 	pthread_mutex_lock(&lt->mu);
+	if (whole ? others_in_tree(lt, s, objid, p->snap->ver)
+		  : whole_conflict(lt, s, objid, p->snap->ver))
+		Error(JET_errWriteConflict);
 	lock_entry *e = lt_find(lt, h, objid);
 	if (e) {
 		if (e->owner == s)
@@ -374,6 +411,10 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 			Call(lt_grow(lt));
 		e = lt_insert(lt, h, objid);
 		e->owner = s;
+		if (whole) {
+			e->whole = true;
+			lt->nwhole++;
+		}
 	}
 	err = txn_remember_lock(p, h);
 	if (err < 0) {
@@ -383,6 +424,11 @@ static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, si
 HandleError:
 	pthread_mutex_unlock(&lt->mu);
 	return err;
+}
+
+static JET_ERR lock_key(jsess *s, txn_db *p, uint32_t objid, const void *key, size_t cb)
+{
+	return lock_key_ex(s, p, objid, key, cb, false);
 }
 
 /* The escrow counterpart of lock_key: 1 when the transaction holds the
@@ -406,6 +452,8 @@ static JET_ERR escrow_key(jsess *s, txn_db *p, uint32_t objid, const void *key, 
 		goto HandleError;
 	}
 	if (e && (e->owner || e->excl_ver > p->snap->ver))
+		Error(JET_errWriteConflict);
+	if (whole_conflict(lt, s, objid, p->snap->ver))
 		Error(JET_errWriteConflict);
 	if (!e) {
 		if (lt->used >= lt->max_entries) {
@@ -952,7 +1000,33 @@ JET_ERR eng_lock(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKe
 	CallR(write_check(s, db));
 	if (s->replay)
 		return JET_errSuccess;
-	return lock_key(s, part_of(s, db), objid, key, cbKey);
+	txn_db *p = part_of(s, db);
+	const txn_tree *t = tree_find(p, objid);
+	if (t && (t->created || t->excl))
+		return JET_errSuccess;
+	return lock_key(s, p, objid, key, cbKey);
+}
+
+JET_ERR eng_tree_exclusive(jsess *s, jdb *db, uint32_t objid)
+{
+	JET_ERR err;
+	txn_tree *t;
+	CallR(write_check(s, db));
+	if (s->replay)
+		return JET_errSuccess;
+	txn_db *p = part_of(s, db);
+	CallR(tree_for_write(s, p, objid, &t));
+	if (t->created || t->excl || t->excl_tried)
+		return JET_errSuccess;
+	uint16_t ti = (uint16_t)(t - p->trees);
+	err = lock_key_ex(s, p, objid, whole_key, sizeof(whole_key), true);
+	t = &p->trees[ti];
+	t->excl_tried = true;
+	if (err == JET_errWriteConflict)
+		return JET_errSuccess;
+	CallR(err);
+	t->excl = true;
+	return JET_errSuccess;
 }
 
 static JET_ERR put_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size_t cbKey,
@@ -974,7 +1048,7 @@ JET_ERR eng_escrow_put(jsess *s, jdb *db, uint32_t objid, const void *key, size_
 	CallR(tree_for_write(s, p, objid, &t));
 	/* Nobody else sees a tree this transaction created, nor the keys of
 	 * recovery's replay: an ordinary write. */
-	if (s->replay || t->created)
+	if (s->replay || t->created || t->excl)
 		return put_impl(s, db, objid, key, cbKey, val, cbVal, BT_PUT_MUSTEXIST, false);
 	err = escrow_key(s, p, objid, key, cbKey, &x);
 	CallR(err);
@@ -1023,7 +1097,7 @@ static JET_ERR put_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size
 	/* A tree this transaction created is invisible to everyone else until
 	 * commit: its keys cannot conflict, so a load into a new table takes
 	 * no version-store entries. */
-	if (!s->replay && !t->created && lock) {
+	if (!s->replay && !t->created && !t->excl && lock) {
 		uint16_t ti = (uint16_t)(t - p->trees);
 		CallR(lock_key(s, p, objid, key, cbKey));
 		t = &p->trees[ti];
@@ -1048,7 +1122,7 @@ static JET_ERR del_impl(jsess *s, jdb *db, uint32_t objid, const void *key, size
 	CallR(write_check(s, db));
 	txn_db *p = part_of(s, db);
 	CallR(tree_for_write(s, p, objid, &t));
-	if (!s->replay && !t->created && lock) {
+	if (!s->replay && !t->created && !t->excl && lock) {
 		uint16_t ti = (uint16_t)(t - p->trees);
 		CallR(lock_key(s, p, objid, key, cbKey));
 		t = &p->trees[ti];

@@ -1329,6 +1329,112 @@ START_TEST(test_txn_errors)
 }
 END_TEST
 
+/* Entries in the database's lock table (one per key written since the
+ * oldest snapshot, one per table held whole). */
+static uint64_t lock_entries(JET_SESID sesid, JET_DBID dbid)
+{
+	api_sess *s;
+	jdb *db;
+	bool ro;
+	eng_db_stats st;
+	ck_err(api_enter(sesid, &s), JET_errSuccess);
+	ck_err(api_db(s, dbid, &db, &ro), JET_errSuccess);
+	eng_db_stats_get(db, &st);
+	api_leave(s);
+	return st.lock_entries;
+}
+
+/* A table opened with JET_bitTableDenyWrite takes no lock entry per row
+ * written, and stays closed to other writers until the transaction that
+ * wrote it ends, even after its cursor closed. */
+START_TEST(test_deny_write_no_row_locks)
+{
+	char db[600];
+	JET_INSTANCE inst = inst_start("dw", "dw");
+	JET_SESID a = sess_begin(inst), b = sess_begin(inst);
+	JET_TABLEID t2;
+	tbl ta, tb;
+	long sum;
+
+	path_in(db, sizeof(db), "dw.edb");
+	tbl_create(a, db, &ta);
+	tbl_insert_durable(a, &ta, 1);
+	ck_err(JetCloseTable(a, ta.tid), JET_errSuccess);
+	tbl_open(b, db, &tb);
+
+	/* Another session's open cursor refuses the hold. */
+	ck_err(JetOpenTable(a, ta.dbid, "t", NULL, 0, JET_bitTableDenyWrite, &ta.tid),
+	       JET_errTableInUse);
+	ck_err(JetCloseTable(b, tb.tid), JET_errSuccess);
+
+	/* Ordinary writes lock every row. */
+	uint64_t base = lock_entries(a, ta.dbid);
+	ck_err(JetOpenTable(a, ta.dbid, "t", NULL, 0, 0, &ta.tid), JET_errSuccess);
+	ck_err(JetBeginTransaction(a), JET_errSuccess);
+	for (int i = 0; i < 100; i++)
+		ck_err(tbl_insert(a, &ta, 1), JET_errSuccess);
+	ck_assert_uint_ge(lock_entries(a, ta.dbid), base + 100);
+	ck_err(JetRollback(a, 0), JET_errSuccess);
+	ck_err(JetCloseTable(a, ta.tid), JET_errSuccess);
+
+	/* b's snapshot predates a's load. */
+	ck_err(JetBeginTransaction(b), JET_errSuccess);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, JET_bitTableReadOnly, &tb.tid),
+	       JET_errSuccess);
+	ck_assert_int_eq(tbl_count(b, &tb, NULL), 1);
+	/* (any open cursor of another session refuses the hold) */
+	ck_err(JetCloseTable(b, tb.tid), JET_errSuccess);
+
+	base = lock_entries(a, ta.dbid);
+	ck_err(JetBeginTransaction(a), JET_errSuccess);
+	ck_err(JetOpenTable(a, ta.dbid, "t", NULL, 0, JET_bitTableDenyWrite, &ta.tid),
+	       JET_errSuccess);
+	for (int i = 0; i < 1000; i++)
+		ck_err(tbl_insert(a, &ta, 2), JET_errSuccess);
+	/* One entry stands for the table, none per row. */
+	ck_assert_uint_le(lock_entries(a, ta.dbid), base + 1);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &t2), JET_errTableLocked);
+	/* Closing the cursor does not let a writer in before the commit. */
+	ck_err(JetCloseTable(a, ta.tid), JET_errSuccess);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &t2), JET_errTableLocked);
+	/* Readers are not held: b still sees its snapshot. */
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, JET_bitTableReadOnly, &tb.tid),
+	       JET_errSuccess);
+	ck_assert_int_eq(tbl_count(b, &tb, &sum), 1);
+	ck_assert_int_eq(sum, 1);
+	ck_err(JetCommitTransaction(a, 0), JET_errSuccess);
+	ck_assert_int_eq(tbl_count(b, &tb, NULL), 1);
+
+	/* Open for writing now, but b's snapshot is older than a's load: a
+	 * write conflicts, as it would on any key a wrote. */
+	ck_err(JetCloseTable(b, tb.tid), JET_errSuccess);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &tb.tid), JET_errSuccess);
+	ck_err(tbl_insert(b, &tb, 3), JET_errWriteConflict);
+	ck_err(JetRollback(b, 0), JET_errSuccess);
+
+	/* A fresh transaction writes. */
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &tb.tid), JET_errSuccess);
+	ck_err(JetBeginTransaction(b), JET_errSuccess);
+	ck_err(tbl_insert(b, &tb, 3), JET_errSuccess);
+	ck_err(JetCommitTransaction(b, 0), JET_errSuccess);
+	ck_assert_int_eq(tbl_count(b, &tb, &sum), 1002);
+	ck_assert_int_eq(sum, 1 + 2000 + 3);
+	ck_err(JetCloseTable(b, tb.tid), JET_errSuccess);
+
+	/* A rolled-back hold gives the table back too. */
+	ck_err(JetBeginTransaction(a), JET_errSuccess);
+	ck_err(JetOpenTable(a, ta.dbid, "t", NULL, 0, JET_bitTableDenyWrite, &ta.tid),
+	       JET_errSuccess);
+	ck_err(tbl_insert(a, &ta, 4), JET_errSuccess);
+	ck_err(JetCloseTable(a, ta.tid), JET_errSuccess);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &tb.tid), JET_errTableLocked);
+	ck_err(JetRollback(a, 0), JET_errSuccess);
+	ck_err(JetOpenTable(b, tb.dbid, "t", NULL, 0, 0, &tb.tid), JET_errSuccess);
+	ck_assert_int_eq(tbl_count(b, &tb, NULL), 1002);
+	ck_err(JetTerm(inst), JET_errSuccess);
+}
+END_TEST
+
 START_TEST(test_txn_read_only)
 {
 	char db[600];
@@ -1567,6 +1673,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_txn_errors);
 	tcase_add_test(tc, test_txn_read_only);
+	tcase_add_test(tc, test_deny_write_no_row_locks);
 	suite_add_tcase(su, tc);
 
 	tc = tcase_create("database");

@@ -155,6 +155,67 @@ START_TEST(test_snapshot_and_conflicts)
 }
 END_TEST
 
+static uint64_t nlocks(jdb *db)
+{
+	eng_db_stats st;
+	eng_db_stats_get(db, &st);
+	return st.lock_entries;
+}
+
+/* eng_tree_exclusive: one lock entry for the whole tree instead of one per
+ * key; others' keys in the way leave per-key locking; a transaction whose
+ * snapshot predates the commit of a whole-tree write conflicts on any key. */
+START_TEST(test_tree_exclusive)
+{
+	jinst *inst = inst_open();
+	jdb *db;
+	jsess *a, *b;
+	ck_assert_int_eq(eng_db_create(inst, g_db, false, &db), 0);
+	ck_assert_int_eq(eng_sess_begin(inst, &a), 0);
+	ck_assert_int_eq(eng_sess_begin(inst, &b), 0);
+	uint32_t t = make_tree(a, db);
+
+	ck_assert_int_eq(eng_txn_begin(b, false), 0);
+	ck_assert_int_eq(kget(b, db, t, 1), -1); /* b's snapshot: before a's load */
+	uint64_t base = nlocks(db);
+	ck_assert_int_eq(eng_txn_begin(a, false), 0);
+	ck_assert_int_eq(eng_tree_exclusive(a, db, t), 0);
+	for (uint32_t k = 1; k <= 500; k++)
+		kput(a, db, t, k, k, 0);
+	ck_assert_int_eq(eng_lock(a, db, t, "\0\0\0\7", 4), 0);
+	ck_assert_uint_eq(nlocks(db), base + 1);
+	/* b cannot write the tree meanwhile, not even a key a left alone */
+	kput(b, db, t, 9999, 1, JET_errWriteConflict);
+	ck_assert_int_eq(eng_txn_commit(a, 0), 0);
+	kput(b, db, t, 9999, 1, JET_errWriteConflict);
+	ck_assert_int_eq(eng_txn_rollback(b, false), 0);
+	ck_assert_int_eq(eng_txn_begin(b, false), 0);
+	kput(b, db, t, 9999, 1, 0);
+	ck_assert_int_eq(eng_txn_commit(b, 0), 0);
+	ck_assert_int_eq(kget(a, db, t, 500), 500);
+
+	/* b holds a key: a's request changes nothing, a locks per key and
+	 * conflicts on b's key as before */
+	ck_assert_int_eq(eng_txn_begin(b, false), 0);
+	kput(b, db, t, 7, 70, 0);
+	ck_assert_int_eq(eng_txn_begin(a, false), 0);
+	base = nlocks(db);
+	ck_assert_int_eq(eng_tree_exclusive(a, db, t), 0);
+	kput(a, db, t, 8, 80, 0);
+	kput(a, db, t, 9, 90, 0);
+	ck_assert_uint_eq(nlocks(db), base + 2);
+	kput(a, db, t, 7, 71, JET_errWriteConflict);
+	ck_assert_int_eq(eng_txn_commit(a, 0), 0);
+	ck_assert_int_eq(eng_txn_commit(b, 0), 0);
+	ck_assert_int_eq(kget(b, db, t, 7), 70);
+	ck_assert_int_eq(kget(b, db, t, 8), 80);
+	ck_assert_int_eq(eng_db_check(db, NULL, NULL), 0);
+	ck_assert_int_eq(eng_sess_end(a), 0);
+	ck_assert_int_eq(eng_sess_end(b), 0);
+	inst_close(inst, 0);
+}
+END_TEST
+
 START_TEST(test_nested_levels)
 {
 	jinst *inst = inst_open();
@@ -579,6 +640,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_snapshot_and_conflicts);
+	tcase_add_test(tc, test_tree_exclusive);
 	tcase_add_test(tc, test_nested_levels);
 	tcase_add_test(tc, test_random_model_and_recovery);
 	tcase_add_test(tc, test_dirty_without_logs);

@@ -1232,7 +1232,9 @@ JET_ERR JET_API JetRenameTableA(JET_SESID sesid, JET_DBID dbid, const char *szNa
  * from opening it except JET_bitTableReadOnly, until the cursor closes;
  * such an open meets JET_errTableLocked, and asking for either while another
  * session has the table open gives JET_errTableInUse (libjet does not tell
- * that session's readers from its writers). */
+ * that session's readers from its writers). A cursor closed inside a
+ * transaction keeps its hold until the transaction ends; writes under the
+ * hold make no per-row lock entries (one per table and index instead). */
 JET_ERR JET_API JetOpenTableA(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
 			      const void *pvParameters, unsigned long cbParameters,
 			      JET_GRBIT grbit, JET_TABLEID *ptableid);

@@ -1127,6 +1127,56 @@ static uint64_t lsn_distance(const jinst *inst, jet_lsn a, jet_lsn b)
 	return pb > pa ? pb - pa : 0;
 }
 
+static uint64_t ckpt_depth(jinst *inst)
+{
+	return inst->log ? lsn_distance(inst, atomic_load(&inst->log_bytes_at_ckpt),
+					jlog_end(inst->log))
+			 : 0;
+}
+
+/* Recovery replays everything after the checkpoint into new pages, so the
+ * space it needs is bounded only as long as the checkpoint keeps up. A
+ * checkpointer starved of CPU did not: a fill of t7001 ran to the full disk
+ * with no checkpoint at all (4 MiB of log) and recovery then needed more
+ * than the 4 MiB given back (RELIABILITY.md bug 10). So a commit that finds
+ * the log more than CheckpointDepthMax deep waits for one whole pass of the
+ * checkpointer; only for one: a pass that cannot write (a full disk) must
+ * not stall commits, whose own durability is already settled. */
+void eng_ckpt_throttle(jinst *inst)
+{
+	eng_ckpt_poke(inst);
+	if (!inst->ckpt_running || ckpt_depth(inst) <= inst->p.checkpoint_depth_max)
+		return;
+	pthread_mutex_lock(&inst->mu);
+	/* a pass under way may have captured its version before this commit */
+	uint64_t target = inst->ckpt_passes + (inst->ckpt_active ? 2 : 1);
+	pthread_mutex_unlock(&inst->mu);
+	for (;;) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&inst->mu);
+		if (inst->ckpt_passes < target)
+			pthread_cond_timedwait(&inst->ckpt_idle_cv, &inst->mu, &ts);
+		bool done = inst->ckpt_passes >= target;
+		pthread_mutex_unlock(&inst->mu);
+		if (done || inst->fatal || ckpt_depth(inst) <= inst->p.checkpoint_depth_max)
+			return;
+		/* a poke lost while the checkpointer was busy would cost it a
+		 * second of sleep: poke again; stop once it is told to end */
+		pthread_mutex_lock(&inst->ckpt_mu);
+		bool stop = inst->ckpt_stop;
+		pthread_cond_signal(&inst->ckpt_cv);
+		pthread_mutex_unlock(&inst->ckpt_mu);
+		if (stop)
+			return;
+	}
+}
+
 static void *ckpt_main(void *arg)
 {
 	jinst *inst = arg;
@@ -1141,9 +1191,7 @@ static void *ckpt_main(void *arg)
 			break;
 		pthread_mutex_unlock(&inst->ckpt_mu);
 		uint64_t now = eng_now_ns();
-		bool deep = inst->log && lsn_distance(inst, atomic_load(&inst->log_bytes_at_ckpt),
-						      jlog_end(inst->log)) >
-						 inst->p.checkpoint_depth_max / 2;
+		bool deep = ckpt_depth(inst) > inst->p.checkpoint_depth_max / 2;
 		if ((deep || now - last > 5000000000ull) && !inst->fatal) {
 			bool any = false;
 			jdb *dbs[ENG_MAX_DBS];
@@ -1169,6 +1217,7 @@ static void *ckpt_main(void *arg)
 				(void)after_checkpoints(inst);
 			pthread_mutex_lock(&inst->mu);
 			inst->ckpt_active = false;
+			inst->ckpt_passes++;
 			pthread_cond_broadcast(&inst->ckpt_idle_cv);
 			pthread_mutex_unlock(&inst->mu);
 			last = now;
@@ -1216,6 +1265,8 @@ JET_ERR eng_init(jinst *inst, JET_GRBIT grbit)
 	inst->fatal = 0;
 	if (inst->p.recovery)
 		Call(eng_recover(inst));
+	/* recovery checkpointed every database: the depth counts from here */
+	atomic_store(&inst->log_bytes_at_ckpt, inst->log ? jlog_end(inst->log) : 0);
 	inst->ckpt_stop = false;
 	if (pthread_create(&inst->ckpt_thread, NULL, ckpt_main, inst) != 0)
 		Error(JET_errOutOfMemory);

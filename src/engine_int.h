@@ -121,6 +121,7 @@ struct jinst {
 	 * does, detach and term wait for it (mu + ckpt_idle_cv). */
 	bool ckpt_active;
 	pthread_cond_t ckpt_idle_cv;
+	uint64_t ckpt_passes; /* (mu) checkpointer passes done, for eng_ckpt_throttle */
 	/* An online backup in progress needs the logs from here (0: none). */
 	jet_lsn backup_log_hold;
 	struct eng_backup *backup;
@@ -259,6 +260,9 @@ JET_ERR eng_dir_decode(const void *val, size_t cb, eng_tree_info *out);
 void eng_dir_key(uint32_t objid, uint8_t key[4]);
 void eng_set_fatal(jinst *inst, JET_ERR err);
 void eng_ckpt_poke(jinst *inst);
+/* After a logged commit: pokes the checkpointer and, when the log runs more
+ * than CheckpointDepthMax past the last checkpoint, waits for its next pass. */
+void eng_ckpt_throttle(jinst *inst);
 JET_ERR eng_db_open_file(jinst *inst, const char *path, bool readonly, jdb **out);
 void eng_db_close_file(jdb *db);
 JET_ERR eng_db_checkpoint_locked(jdb *db, bool clean);

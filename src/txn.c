@@ -1723,7 +1723,7 @@ static JET_ERR commit_level0(jsess *s, JET_GRBIT grbit)
 			if (JET_CRASH_POINT("commit.after_flush"))
 				return JET_errDiskIO;
 		}
-		eng_ckpt_poke(inst);
+		eng_ckpt_throttle(inst);
 	}
 	return JET_errSuccess;
 
